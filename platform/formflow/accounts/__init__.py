@@ -1,0 +1,1 @@
+"""Users, workspaces, memberships, departments, API tokens."""

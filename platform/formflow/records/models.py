@@ -1,0 +1,106 @@
+"""Records, their revisions, comments, attachments and auto-number counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from formflow.db import Base, utcnow
+
+
+class Record(Base):
+    """One filled form. ``data`` holds field values by key; system columns hold the rest."""
+
+    __tablename__ = "records"
+    __table_args__ = (
+        Index("ix_records_form_live", "form_id", "deleted_at", "id"),
+        Index("ix_records_form_updated", "form_id", "updated_at"),
+    )
+
+    # BIGINT on PostgreSQL; INTEGER on SQLite, where only INTEGER PRIMARY KEY is the rowid
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    app_id: Mapped[int] = mapped_column(ForeignKey("apps.id", ondelete="CASCADE"))
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"))
+    form_version_id: Mapped[int] = mapped_column(ForeignKey("form_versions.id"))
+    data: Mapped[dict[str, Any]]
+    #: workflow state; only workflow transitions change it (issue: workflows)
+    state: Mapped[str | None] = mapped_column(String(64))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    #: optimistic-locking counter, +1 on every change
+    version: Mapped[int] = mapped_column(default=1)
+    #: text of the searchable fields, normalized for the full-text index (records/search.py)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    deleted_at: Mapped[datetime | None]
+
+
+class Revision(Base):
+    """One change to a record: who, when, what (field diff ``{key: [old, new]}``)."""
+
+    __tablename__ = "revisions"
+    __table_args__ = (Index("ix_revisions_record", "record_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    #: create, update, delete, restore, transition
+    action: Mapped[str] = mapped_column(String(32))
+    #: the record's version after this change
+    record_version: Mapped[int]
+    diff: Mapped[dict[str, Any]]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Comment(Base):
+    """A comment on a record's timeline."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_record", "record_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    record_id: Mapped[int] = mapped_column(ForeignKey("records.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None]
+
+
+class Attachment(Base):
+    """An uploaded file; a record's attachment field holds attachment ids."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"))
+    field_key: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    #: path below the upload folder
+    storage_key: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AutoNumberCounter(Base):
+    """The last number handed out per form, field and period; bumped inside the record's transaction,
+    so a rolled-back save gives its number back and the sequence stays gap-free."""
+
+    __tablename__ = "auto_number_counters"
+
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"), primary_key=True)
+    field_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: "" for a sequence that never resets, else e.g. "2026" or "202611"
+    period: Mapped[str] = mapped_column(String(16), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,139 @@
+"""Shared fixtures: a fresh database per test (SQLite, or PostgreSQL when FORMFLOW_TEST_DATABASE_URL is set),
+the app, a session, and factories for workspaces, users and actors."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from formflow.accounts.models import Membership, User, Workspace
+from formflow.app import create_app
+from formflow.db import make_engine, make_sessionmaker
+from formflow.models import Base
+from formflow.permissions.actor import Actor, load_actor
+
+PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty Formflow schema to copy for each test: a SQLite file, or a PostgreSQL template database."""
+    if PG_URL:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        name = f"formflow_tmpl_{os.getpid()}"
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield name
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield str(path)
+
+
+@pytest.fixture
+def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh database for one test, copied from the template."""
+    if PG_URL:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        name = f"formflow_t{os.getpid()}_{next(_counter)}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"'))
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
+    path = tmp_path / "formflow.db"
+    shutil.copyfile(database_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path):
+    """A Formflow app on the test's own database."""
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret",
+                      "UPLOAD_DIR": str(tmp_path / "uploads")}, instance_path=str(tmp_path / "instance"))
+    yield app
+    app.extensions["formflow.engine"].dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app) -> Iterator[Session]:
+    """A session on the test's database (services commit through it)."""
+    session = make_sessionmaker(app.extensions["formflow.engine"])()
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def make_workspace(session: Session) -> Callable[..., Workspace]:
+    def make(name: str = "Acme", slug: str | None = None, timezone: str = "Asia/Shanghai") -> Workspace:
+        workspace = Workspace(name=name, slug=slug or f"ws{next(_counter)}", timezone=timezone)
+        session.add(workspace)
+        session.commit()
+        return workspace
+
+    return make
+
+
+@pytest.fixture
+def make_user(session: Session) -> Callable[..., User]:
+    """Create a user, a member (or admin) of ``workspace`` when given; password 'secret-pass'."""
+    from werkzeug.security import generate_password_hash
+
+    password_hash = generate_password_hash("secret-pass", method="pbkdf2:sha256:1000")
+
+    def make(workspace: Workspace | None = None, role: str = "member", name: str = "Ada",
+             email: str | None = None, department_id: int | None = None) -> User:
+        user = User(email=email or f"user{next(_counter)}@example.com", name=name,
+                    password_hash=password_hash)
+        session.add(user)
+        session.flush()
+        if workspace is not None:
+            session.add(Membership(workspace_id=workspace.id, user_id=user.id, role=role,
+                                   department_id=department_id))
+        session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def workspace(make_workspace) -> Workspace:
+    return make_workspace()
+
+
+@pytest.fixture
+def admin(session: Session, make_user, workspace: Workspace) -> Actor:
+    """An admin actor in ``workspace``."""
+    return load_actor(session, make_user(workspace, role="admin", name="Admin"), workspace)
+
+
+@pytest.fixture
+def member(session: Session, make_user, workspace: Workspace) -> Actor:
+    """A member actor in ``workspace``."""
+    return load_actor(session, make_user(workspace, role="member", name="Rep"), workspace)
