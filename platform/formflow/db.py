@@ -125,15 +125,22 @@ def transaction(session: Session) -> Iterator[Session]:
     rather than deadlock on lock upgrade; on PostgreSQL it is a normal READ COMMITTED transaction
     and writers rely on row locks and unique indexes.
     """
-    if session.in_transaction():
+    if session.info.get("formflow_writing"):
         # Nested use (a service calling a service) joins the outer transaction.
         with session.begin_nested():
             yield session
         return
+    if session.in_transaction():
+        # A read transaction the session began by itself (autobegin): end it, or the write below
+        # would only be a savepoint inside it and be lost when the session closes.
+        session.commit()
     session.connection(execution_options={"formflow_write": True})
+    session.info["formflow_writing"] = True
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop("formflow_writing", None)
