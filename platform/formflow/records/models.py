@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import DDL, BigInteger, Connection, ForeignKey, Index, Integer, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from formflow.db import Base, utcnow
@@ -18,6 +18,9 @@ class Record(Base):
     __table_args__ = (
         Index("ix_records_form_live", "form_id", "deleted_at", "id"),
         Index("ix_records_form_updated", "form_id", "updated_at"),
+        Index("ux_records_idempotency", "workspace_id", "form_id", "idempotency_key", unique=True,
+              sqlite_where=text("idempotency_key IS NOT NULL"),
+              postgresql_where=text("idempotency_key IS NOT NULL")),
     )
 
     # BIGINT on PostgreSQL; INTEGER on SQLite, where only INTEGER PRIMARY KEY is the rowid
@@ -34,6 +37,10 @@ class Record(Base):
     version: Mapped[int] = mapped_column(default=1)
     #: text of the searchable fields, normalized for the full-text index (records/search.py)
     search_text: Mapped[str] = mapped_column(Text, default="")
+    #: the same text per searchable field ``{key: text}``: lets a search ignore fields hidden from the actor
+    search_fields: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: the client's key of the create request that made this record; a repeat returns this record
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -104,3 +111,45 @@ class AutoNumberCounter(Base):
     #: "" for a sequence that never resets, else e.g. "2026" or "202611"
     period: Mapped[str] = mapped_column(String(16), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+#: Full-text machinery outside the models' metadata (migrate.is_generated skips these names).
+#: SQLite: an external-content FTS5 table over ``records.search_text`` (rowid = record id), trigram
+#: tokenizer (substrings of 3+ characters, any script), kept in step by triggers in the writing
+#: transaction, so bulk inserts and cascading deletes cannot leave it stale.
+#: PostgreSQL: a GIN index on ``to_tsvector('simple', search_text)``. See records/search.py.
+_FTS_DELETE = ("INSERT INTO records_fts(records_fts, rowid, search_text) "
+               "VALUES ('delete', old.id, old.search_text);")
+SEARCH_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        "CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5("
+        "search_text, content='records', content_rowid='id', tokenize='trigram')",
+        "CREATE TRIGGER IF NOT EXISTS records_fts_insert AFTER INSERT ON records BEGIN "
+        "INSERT INTO records_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+        f"CREATE TRIGGER IF NOT EXISTS records_fts_delete AFTER DELETE ON records BEGIN {_FTS_DELETE} END",
+        "CREATE TRIGGER IF NOT EXISTS records_fts_update AFTER UPDATE OF search_text ON records BEGIN "
+        f"{_FTS_DELETE} INSERT INTO records_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
+    ),
+    "postgresql": (
+        # "ix_ff__": the per-form prefix followed by "_", which no form key can start with
+        "CREATE INDEX IF NOT EXISTS ix_ff__search_text ON records "
+        "USING gin (to_tsvector('simple'::regconfig, search_text))",
+    ),
+}
+
+
+def install_search_ddl(connection: Connection) -> None:
+    """Create the full-text table, triggers or index for the connection's dialect (idempotent).
+
+    ``create_all`` runs the same statements after creating ``records``; a migration that creates or
+    rebuilds the ``records`` table (SQLite batch mode drops its triggers) calls this.
+    """
+    for statement in SEARCH_DDL.get(connection.dialect.name, ()):
+        connection.execute(DDL(statement))
+
+
+for _dialect, _statements in SEARCH_DDL.items():
+    for _statement in _statements:
+        event.listen(Record.__table__, "after_create", DDL(_statement).execute_if(dialect=_dialect))
+event.listen(Record.__table__, "before_drop",
+             DDL("DROP TABLE IF EXISTS records_fts").execute_if(dialect="sqlite"))
