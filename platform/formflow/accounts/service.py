@@ -80,6 +80,22 @@ def workspaces_for_user(session: Session, user: User) -> list[Workspace]:
         .where(Membership.user_id == user.id).order_by(Workspace.name)))
 
 
+def active_user(session: Session, user_id: str | int) -> User | None:
+    """The active user with this id (as stored in a login session), else None."""
+    try:
+        key = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    user = session.get(User, key)
+    return user if user is not None and user.is_active else None
+
+
+def set_user_locale(session: Session, user: User, locale: str) -> None:
+    """Remember ``user``'s interface language ('zh_CN' or 'en')."""
+    with transaction(session):
+        session.get(User, user.id).locale = locale
+
+
 @cache
 def _dummy_hash() -> str:
     return generate_password_hash("formflow-timing-equalizer")

@@ -1,7 +1,75 @@
-"""Server-rendered pages."""
+"""Server-rendered pages: translations, login, CSRF, the layout's context, error pages, blueprints."""
 
-from flask import Flask
+from __future__ import annotations
+
+from flask import Flask, flash, redirect, request, url_for
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
+
+from formflow.http import db, request_locale
+from formflow.i18n import TRANSLATIONS_DIR, normalize_locale
+
+#: CSRF protection for every page form; /api/ is exempt by path (it uses bearer tokens)
+csrf = CSRFProtect()
+
+#: the interface languages, as the language switch offers them (value, name in that language)
+LANGUAGES = (("zh_CN", "中文"), ("en", "English"))
+
+
+def _load_user(user_id: str):  # noqa: ANN202 - flask-login's callback returns a User or None
+    from formflow.accounts.service import active_user
+
+    return active_user(db(), user_id)
+
+
+def _unauthorized() -> Response:
+    """Anonymous visitors of a page that needs a login go to /login, then back to the same path."""
+    from formflow.web.context import current_path
+
+    flash(_("Please log in to see this page."), "info")
+    return redirect(url_for("auth.login", next=current_path()))
+
+
+def _csrf_protect() -> None:
+    from formflow.web.errors import API_PREFIX
+
+    if not request.path.startswith(API_PREFIX):
+        csrf.protect(apply_exemptions=True)
+
+
+def _html_lang() -> str:
+    """The <html lang> value of the current locale ('zh-CN' or 'en')."""
+    return normalize_locale(str(get_locale() or "")).replace("_", "-")
 
 
 def register(app: Flask) -> None:
-    """Mount the page blueprints, login and translations."""
+    """Mount the page blueprints, login, CSRF protection, translations and error pages."""
+    from formflow.web import auth, workspaces
+    from formflow.web.context import current_path, form_page_url, template_context
+    from formflow.web.errors import register_error_handlers
+
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("DEFAULT_LOCALE", "zh_CN"))
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
+    Babel(app, locale_selector=request_locale)
+
+    login_manager = LoginManager(app)
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    login_manager.session_protection = "basic"
+
+    # Checked by our own hook so that /api/ is exempt by path, whatever its blueprints are named.
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    csrf.init_app(app)
+    app.before_request(_csrf_protect)
+
+    app.context_processor(template_context)
+    # Globals, not context variables: imported macros (macros/ui.html) see only globals.
+    app.jinja_env.globals.update(html_lang=_html_lang, languages=LANGUAGES, current_path=current_path,
+                                 form_page_url=form_page_url)
+    register_error_handlers(app)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(workspaces.blueprint)
