@@ -128,3 +128,28 @@ def load_baseline(engine: Engine, leads: Sequence[dict[str, Any]], chunk_size: i
         with engine.begin() as connection:
             connection.execute(insert(Lead), rows)
     return LoadResult(len(leads), time.perf_counter() - started)
+
+
+def _label(zh: str, en: str) -> dict[str, str]:
+    return {"zh-CN": zh, "en": en}
+
+
+STAGE_LABELS = {"new": ("新建", "New"), "contacted": ("已联系", "Contacted"), "qualified": ("已确认", "Qualified"),
+                "proposal": ("方案", "Proposal"), "won": ("赢单", "Won"), "lost": ("输单", "Lost")}
+
+#: the Formflow form matching the baseline's table: stage and amount indexed, name and company searchable
+LEAD_FORM: dict[str, Any] = {
+    "fields": [
+        {"key": "name", "type": "text", "label": _label("姓名", "Name"), "required": True,
+         "searchable": True, "max_length": 200},
+        {"key": "company", "type": "text", "label": _label("公司", "Company"), "searchable": True,
+         "max_length": 200},
+        {"key": "phone", "type": "phone", "label": _label("手机", "Mobile"), "searchable": False},
+        {"key": "email", "type": "email", "label": _label("邮箱", "Email"), "searchable": False},
+        {"key": "stage", "type": "select", "label": _label("阶段", "Stage"), "required": True, "indexed": True,
+         "options": [{"value": stage, "label": _label(*STAGE_LABELS[stage])} for stage in STAGES]},
+        {"key": "amount", "type": "currency", "label": _label("金额", "Amount"), "indexed": True},
+        {"key": "city", "type": "text", "label": _label("城市", "City"), "searchable": False, "max_length": 100},
+    ],
+    "title_field": "name",
+}

@@ -1,0 +1,378 @@
+"""Run every benchmark in one go: ``python -m bench.run [--records 1000000] [--quick]``.
+
+Formflow and the hand-written baseline (bench/baseline) get the same generated leads, on SQLite files
+under bench/results/. Measured: bulk insert, API create throughput and latency under load, list
+(filter on an indexed field + sort + page of 50) and full-text search latency, each compared with the
+baseline and with raw SQL on Formflow's own records table. Writes bench/results/latest.json and
+latest.md and prints a table. See bench/README.md for what each figure means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench import formflow_side
+from bench.baseline.app import LeadQuery, list_leads
+from bench.baseline.models import create_schema
+from bench.baseline.models import make_engine as baseline_engine
+from bench.data import LoadResult, generate_leads, load_baseline
+from bench.http_load import Request, drive, send
+from bench.measure import summarize
+from bench.report import write_reports
+from bench.servers import REPO, gunicorn
+
+RESULTS = REPO / "bench" / "results"
+#: seed of the payloads the API create benchmark posts (not the loaded leads)
+API_SEED = 99
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much to measure: data size and repetitions."""
+
+    records: int
+    #: timed iterations per in-process latency benchmark (after ``warmup`` untimed ones)
+    iterations: int
+    warmup: int
+    #: timed requests per sequential API latency benchmark
+    api_iterations: int
+    #: load generator: concurrent connections, warm-up and measured seconds
+    concurrency: int
+    load_warmup_s: float
+    load_seconds: float
+    #: rows for the like-for-like bulk insert comparison (service vs raw SQL), at the end of the load
+    bulk_sample: int
+    search_terms: int
+
+
+def make_plan(records: int | None, quick: bool, concurrency: int, seconds: float | None) -> Plan:
+    """The full plan (1M leads, long runs) or the quick smoke plan (20k leads, short runs)."""
+    if quick:
+        records = records or 20_000
+        return Plan(records=records, iterations=60, warmup=10, api_iterations=60, concurrency=concurrency,
+                    load_warmup_s=0.5, load_seconds=seconds or 3, bulk_sample=min(records, 2_000),
+                    search_terms=6)
+    records = records or 1_000_000
+    return Plan(records=records, iterations=400, warmup=40, api_iterations=300, concurrency=concurrency,
+                load_warmup_s=3, load_seconds=seconds or 20, bulk_sample=min(records, 50_000), search_terms=12)
+
+
+def fresh_dir(path: Path) -> Path:
+    """``path`` emptied (database files of an earlier run removed)."""
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path
+
+
+def search_terms(leads: list[dict[str, Any]], count: int, seed: int = 7) -> list[str]:
+    """Terms that occur in the data, 3+ characters (trigram indexes on both sides): Chinese full names,
+    company name beginnings and English surnames, mixed in equal parts."""
+    rng = random.Random(seed)
+    picks: dict[str, None] = {}
+    kinds = [
+        lambda lead: lead["name"] if len(lead["name"]) == 3 and lead["name"].isascii() is False else None,
+        lambda lead: lead["company"][:4] if not lead["company"].isascii() else None,
+        lambda lead: lead["name"].split()[-1] if lead["name"].isascii() and len(lead["name"].split()[-1]) >= 4
+        else None,
+    ]
+    attempts = 0
+    while len(picks) < count and attempts < 100_000:
+        attempts += 1
+        term = kinds[len(picks) % len(kinds)](rng.choice(leads))
+        if term:
+            picks[term] = None
+    return list(picks)
+
+
+def ratio(numerator: float, denominator: float) -> float | None:
+    """``numerator / denominator`` rounded, or None when undefined."""
+    return round(numerator / denominator, 3) if denominator else None
+
+
+# ---------------------------------------------------------------------------------------------- loads
+
+def load_everything(plan: Plan, leads: list[dict[str, Any]], folder: Path) -> tuple[Any, Any, dict[str, Any]]:
+    """Create and fill both databases; measure bulk insert rates."""
+    results: dict[str, Any] = {}
+    engine = baseline_engine(f"sqlite:///{folder / 'baseline.db'}")
+    create_schema(engine)
+    print(f"loading {len(leads):,} leads into the baseline (executemany)...", flush=True)
+    results["baseline_executemany"] = _load_figures(load_baseline(engine, leads))
+
+    print(f"loading {len(leads):,} leads into Formflow (records.service.bulk_create)...", flush=True)
+    setup = formflow_side.setup(f"sqlite:///{folder / 'formflow.db'}")
+    results["formflow_bulk_create"] = _load_figures(formflow_side.load(setup, setup.form, leads))
+
+    # Like for like, at the end of the load (the table already holds every lead): the same rows once
+    # through the service and once as raw executemany, each into a fresh form of its own.
+    sample = leads[:plan.bulk_sample]
+    session = setup.session()
+    app = session.get(formflow_side.Form, setup.form.id).app_id
+    from formflow.apps.models import App
+
+    app_row = session.get(App, app)
+    service_form = formflow_side.create_form(session, setup.actor, app_row, "leads_service_sample")
+    raw_form = formflow_side.create_form(session, setup.actor, app_row, "leads_raw_sample")
+    session.close()
+    print(f"bulk insert sample: {len(sample):,} rows through the service and as raw SQL...", flush=True)
+    results["sample_rows"] = len(sample)
+    results["formflow_bulk_create_sample"] = _load_figures(formflow_side.load(setup, service_form, sample))
+    stored = formflow_side.stored_rows(setup, len(sample))
+    results["raw_sql_executemany_sample"] = _load_figures(formflow_side.raw_insert(setup, raw_form, stored))
+    results["ratio_service_vs_raw_sql"] = ratio(results["formflow_bulk_create_sample"]["rows_per_s"],
+                                                results["raw_sql_executemany_sample"]["rows_per_s"])
+    results["ratio_service_vs_baseline"] = ratio(results["formflow_bulk_create"]["rows_per_s"],
+                                                 results["baseline_executemany"]["rows_per_s"])
+    return engine, setup, results
+
+
+def _load_figures(result: LoadResult) -> dict[str, Any]:
+    return {"rows": result.rows, "seconds": round(result.seconds, 3), "rows_per_s": round(result.rate, 1)}
+
+
+# ----------------------------------------------------------------------------------- in-process reads
+
+def inprocess_reads(plan: Plan, baseline: Any, setup: formflow_side.Setup, terms: list[str]
+                    ) -> dict[str, Any]:
+    """List and search latency in-process: Formflow's query layer, the baseline's query, raw SQL."""
+    from sqlalchemy.orm import sessionmaker
+
+    results: dict[str, Any] = {"list": {}, "list_next_page": {}, "search": {}, "plans": {}}
+    baseline_session = sessionmaker(bind=baseline, expire_on_commit=False)()
+    formflow_session = setup.session()
+    raw = setup.engine.raw_connection()
+    raw_list = formflow_side.raw_list_sql(setup)
+    raw_search = formflow_side.raw_search_sql(setup)
+    try:
+        # first page
+        def formflow_list(_i: int) -> Any:
+            formflow_session.rollback()  # each request reads a fresh snapshot, as a web request does
+            return formflow_side.query_page(formflow_session, setup, formflow_side.list_query())
+
+        def baseline_list(_i: int) -> Any:
+            baseline_session.rollback()
+            return list_leads(baseline_session, LeadQuery(stage=formflow_side.LIST_STAGE))
+
+        results["list"] = _compare(plan, {
+            "formflow_query_layer": formflow_list,
+            "baseline": baseline_list,
+            "raw_sql_records": lambda _i: formflow_side.run_raw(raw, raw_list),
+        })
+        # second page, through each side's keyset cursor
+        formflow_cursor = formflow_list(0).next_cursor
+        baseline_cursor = baseline_list(0)[1]
+        results["list_next_page"] = _compare(plan, {
+            "formflow_query_layer": lambda _i: (formflow_session.rollback(), formflow_side.query_page(
+                formflow_session, setup, formflow_side.list_query(formflow_cursor))),
+            "baseline": lambda _i: (baseline_session.rollback(), list_leads(
+                baseline_session, LeadQuery(stage=formflow_side.LIST_STAGE, after=baseline_cursor))),
+        })
+        phrases = ['"' + term.replace('"', '""') + '"' for term in terms]
+        results["search"] = _compare(plan, {
+            "formflow_query_layer": lambda i: (formflow_session.rollback(), formflow_side.query_page(
+                formflow_session, setup, formflow_side.search_query(terms[i % len(terms)]))),
+            "baseline": lambda i: (baseline_session.rollback(), list_leads(
+                baseline_session, LeadQuery(search=terms[i % len(terms)], sort="-id"))),
+            "raw_sql_records": lambda i: formflow_side.run_raw(raw, raw_search, (phrases[i % len(phrases)],)),
+        })
+        results["search"]["terms"] = terms
+        results["plans"] = {
+            "raw_sql_list": formflow_side.query_plan(setup.engine, raw_list),
+            "raw_sql_search": formflow_side.query_plan(setup.engine, raw_search, (phrases[0],)),
+        }
+        results["list"]["matching_records"] = formflow_list(0).total
+    finally:
+        raw.close()
+        baseline_session.close()
+        formflow_session.close()
+    return results
+
+
+def _compare(plan: Plan, calls: dict[str, Callable[[int], Any]]) -> dict[str, Any]:
+    """Time each call (interleaved in rounds, so background load hits every side alike) and add ratios."""
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for call in calls.values():
+        for index in range(plan.warmup):
+            call(index)
+    rounds = 10
+    per_round = max(1, plan.iterations // rounds)
+    for round_number in range(rounds):
+        for name, call in calls.items():
+            for index in range(per_round):
+                number = plan.warmup + round_number * per_round + index
+                started = time.perf_counter()
+                call(number)
+                samples[name].append((time.perf_counter() - started) * 1000)
+    summaries = {name: summarize(values) for name, values in samples.items()}
+    results: dict[str, Any] = {name: summary.as_dict() for name, summary in summaries.items()}
+    base = summaries.get("baseline")
+    for name, summary in summaries.items():
+        if name != "baseline" and base is not None:
+            results[name]["p50_vs_baseline"] = ratio(summary.p50_ms, base.p50_ms)
+    raw = summaries.get("raw_sql_records")
+    if raw is not None:
+        results["formflow_query_layer"]["p50_vs_raw_sql"] = ratio(summaries["formflow_query_layer"].p50_ms,
+                                                                  raw.p50_ms)
+    return results
+
+
+# ------------------------------------------------------------------------------------------------ API
+
+def _json_request(method: str, path: str, body: Any = None, token: str | None = None) -> Request:
+    headers = {"Accept": "application/json"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return Request(method, path, None if body is None else json.dumps(body).encode(), headers)
+
+
+def _sequential(plan: Plan, servers: dict[str, tuple[Any, list[Request]]]) -> dict[str, Any]:
+    """Latency of one request at a time per server, keep-alive, rounds interleaved between servers."""
+    import http.client
+
+    connections = {name: http.client.HTTPConnection(server.host, server.port, timeout=60)
+                   for name, (server, _requests) in servers.items()}
+    samples: dict[str, list[float]] = {name: [] for name in servers}
+    try:
+        for name, (_server, requests) in servers.items():
+            for index in range(plan.warmup):
+                _checked(name, send(connections[name], requests[index % len(requests)]))
+        rounds = 10
+        per_round = max(1, plan.api_iterations // rounds)
+        for round_number in range(rounds):
+            for name, (_server, requests) in servers.items():
+                for index in range(per_round):
+                    request = requests[(plan.warmup + round_number * per_round + index) % len(requests)]
+                    started = time.perf_counter()
+                    response = send(connections[name], request)
+                    samples[name].append((time.perf_counter() - started) * 1000)
+                    _checked(name, response)
+    finally:
+        for connection in connections.values():
+            connection.close()
+    summaries = {name: summarize(values) for name, values in samples.items()}
+    results: dict[str, Any] = {name: summary.as_dict() for name, summary in summaries.items()}
+    results["formflow"]["p50_vs_baseline"] = ratio(summaries["formflow"].p50_ms, summaries["baseline"].p50_ms)
+    return results
+
+
+def _checked(name: str, response: tuple[int, bytes]) -> None:
+    status, body = response
+    if status != 200:
+        raise RuntimeError(f"{name}: HTTP {status}: {body[:500]!r}")
+
+
+def api_benchmarks(plan: Plan, folder: Path, setup: formflow_side.Setup, terms: list[str]) -> dict[str, Any]:
+    """Serve both apps with gunicorn (2 gthread workers each) and measure list, search and create."""
+    payloads = generate_leads(min(20_000, max(2_000, plan.records)), seed=API_SEED)
+    form_id = setup.form.id
+    token = setup.token
+    baseline_spec = f"bench.baseline:create_app({'sqlite:///' + str(folder / 'baseline.db')!r})"
+    overrides = {"DATABASE_URL": f"sqlite:///{folder / 'formflow.db'}", "SECRET_KEY": "bench-secret-key"}
+    formflow_spec = f"formflow.app:create_app({overrides!r}, {str(folder / 'instance')!r})"
+    results: dict[str, Any] = {}
+    with gunicorn(baseline_spec, folder / "baseline-gunicorn.log", health_path="/health") as baseline, \
+            gunicorn(formflow_spec, folder / "formflow-gunicorn.log", health_path="/") as formflow:
+        print("API: list and search latency (sequential requests)...", flush=True)
+        results["list"] = _sequential(plan, {
+            "baseline": (baseline, [_json_request("GET", f"/leads?stage={formflow_side.LIST_STAGE}&limit=50")]),
+            "formflow": (formflow, [_json_request("GET", formflow_side.api_list_path(form_id), token=token)]),
+        })
+        results["search"] = _sequential(plan, {
+            "baseline": (baseline, [_json_request("GET", f"/leads?q={_quote(term)}&sort=-id&limit=50")
+                                    for term in terms]),
+            "formflow": (formflow, [_json_request("GET", formflow_side.api_search_path(form_id, term), token=token)
+                                    for term in terms]),
+        })
+        print(f"API: create throughput, {plan.concurrency} connections, {plan.load_seconds:g} s each...",
+              flush=True)
+        create: dict[str, Any] = {}
+        create["baseline"] = drive(baseline.host, baseline.port,
+                                   [_json_request("POST", "/leads", payload) for payload in payloads],
+                                   expect_status=201, concurrency=plan.concurrency,
+                                   warmup_s=plan.load_warmup_s, duration_s=plan.load_seconds).as_dict()
+        create["formflow"] = drive(formflow.host, formflow.port,
+                                   [_json_request("POST", formflow_side.api_create_path(form_id),
+                                                  formflow_side.api_create_body(payload), token=token)
+                                    for payload in payloads],
+                                   expect_status=201, concurrency=plan.concurrency,
+                                   warmup_s=plan.load_warmup_s, duration_s=plan.load_seconds).as_dict()
+        create["ratio_formflow_vs_baseline"] = ratio(create["formflow"]["requests_per_s"],
+                                                     create["baseline"]["requests_per_s"])
+        create["concurrency"] = plan.concurrency
+        create["workers"] = "gunicorn, 2 gthread workers x 4 threads"
+        results["create"] = create
+    return results
+
+
+def _quote(term: str) -> str:
+    from urllib.parse import quote
+
+    return quote(term, safe="")
+
+
+# ----------------------------------------------------------------------------------------------- main
+
+def environment(plan: Plan) -> dict[str, Any]:
+    """What the figures were measured on."""
+    from formflow.db import _sqlite_module
+
+    module = _sqlite_module("auto")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                            text=True, check=False).stdout.strip()
+    return {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count(),
+            "sqlite": module.sqlite_version if module else __import__("sqlite3").sqlite_version,
+            "commit": commit, "records": plan.records, "plan": plan.__dict__,
+            "load_average_start": os.getloadavg()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run every benchmark, print the table and write the reports."""
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--records", type=int, default=None,
+                        help="leads to load (default 1,000,000; 20,000 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: fewer leads, short measurements")
+    parser.add_argument("--concurrency", type=int, default=8, help="load generator connections (default 8)")
+    parser.add_argument("--seconds", type=float, default=None,
+                        help="measured seconds per create-throughput run (default 20; 3 with --quick)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default bench/results)")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively.*")
+    plan = make_plan(args.records, args.quick, args.concurrency, args.seconds)
+    started = time.perf_counter()
+    results: dict[str, Any] = {"environment": environment(plan)}
+    folder = fresh_dir(args.out / "run")
+
+    print(f"generating {plan.records:,} leads...", flush=True)
+    leads = generate_leads(plan.records)
+    terms = search_terms(leads, plan.search_terms)
+    baseline, setup, results["bulk"] = load_everything(plan, leads, folder)
+    del leads
+    print("in-process list and search latency...", flush=True)
+    results["inprocess"] = inprocess_reads(plan, baseline, setup, terms)
+    baseline.dispose()
+    setup.engine.dispose()
+    results["api"] = api_benchmarks(plan, folder, setup, terms)
+    results["environment"]["load_average_end"] = os.getloadavg()
+    results["environment"]["total_seconds"] = round(time.perf_counter() - started, 1)
+    write_reports(results, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
