@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, String, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, mapped_column, object_session
 
 from formflow.db import Base, utcnow
 
@@ -45,3 +45,11 @@ class FormVersion(Base):
     json_schema: Mapped[dict[str, Any]]
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+@event.listens_for(FormVersion, "before_update")
+def _refuse_version_change(_mapper: Any, _connection: Any, target: FormVersion) -> None:
+    """A published version is immutable: records and compiled caches rely on it never changing."""
+    session = object_session(target)
+    if session is not None and session.is_modified(target, include_collections=False):
+        raise ValueError(f"form version {target.id} is published and cannot change")
