@@ -137,3 +137,19 @@ def admin(session: Session, make_user, workspace: Workspace) -> Actor:
 def member(session: Session, make_user, workspace: Workspace) -> Actor:
     """A member actor in ``workspace``."""
     return load_actor(session, make_user(workspace, role="member", name="Rep"), workspace)
+
+
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database with no tables at all (for migrations)."""
+    if PG_URL:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        name = f"formflow_e{os.getpid()}_{next(_counter)}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
+    yield f"sqlite:///{tmp_path / 'empty.db'}"

@@ -7,6 +7,19 @@ from alembic.config import Config
 from sqlalchemy import Engine
 
 
+#: objects that publishing and DDL events make, not the models: Alembic neither adds nor drops them
+GENERATED_INDEX_PREFIXES = ("ix_ff_", "ux_ff_", "cx_ff_")
+GENERATED_TABLE_PREFIXES = ("records_fts",)
+
+
+def is_generated(name: str | None, type_: str) -> bool:
+    """Whether a schema object is per-form or full-text machinery outside the models' metadata."""
+    name = name or ""
+    if type_ == "index":
+        return name.startswith(GENERATED_INDEX_PREFIXES)
+    return type_ == "table" and (name.startswith(GENERATED_TABLE_PREFIXES) or name == "alembic_version")
+
+
 def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration bound to ``engine`` (no alembic.ini needed)."""
     config = Config()

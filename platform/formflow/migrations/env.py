@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from formflow.migrate import is_generated
 from formflow.models import Base
 
 config = context.config
@@ -11,11 +12,7 @@ target_metadata = Base.metadata
 
 
 def _include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
-    # Per-form expression indexes, views and the FTS tables are made by publishing and by DDL events,
-    # not by the model: autogenerate must neither drop nor add them.
-    if type_ == "index" and name and (name.startswith(("ix_ff_", "ux_ff_", "cx_ff_"))):
-        return False
-    return not (type_ == "table" and name and name.startswith("records_fts"))
+    return not is_generated(name, type_)
 
 
 def run_migrations_online() -> None:
