@@ -23,9 +23,24 @@ SEED = 20261123
 #: how often each stage occurs: a funnel, most leads early
 STAGE_WEIGHTS = (30, 25, 15, 12, 8, 10)
 #: mainland China mobile prefixes (all valid for libphonenumber's CN metadata)
-MOBILE_PREFIXES = tuple(str(prefix) for prefix in (
-    *range(130, 140), 145, 147, *range(150, 154), *range(155, 160), 166, 171, 173, *range(175, 179),
-    *range(180, 190), 191, 198, 199))
+MOBILE_PREFIXES = tuple(
+    str(prefix)
+    for prefix in (
+        *range(130, 140),
+        145,
+        147,
+        *range(150, 154),
+        *range(155, 160),
+        166,
+        171,
+        173,
+        *range(175, 179),
+        *range(180, 190),
+        191,
+        198,
+        199,
+    )
+)
 #: share of leads generated with the zh_CN locale (the rest: en_US)
 CHINESE_SHARE = 0.7
 EMAIL_DOMAINS = ("example.com", "example.cn", "example.net", "mail.example.org")
@@ -60,9 +75,12 @@ def pools(seed: int = SEED) -> Pools:
         return tuple(values)
 
     return Pools(
-        zh_names=distinct(zh.name, 4000), en_names=distinct(en.name, 2000),
-        zh_companies=distinct(zh.company, 2000), en_companies=distinct(en.company, 1000),
-        zh_cities=distinct(zh.city, 300), en_cities=distinct(en.city, 200),
+        zh_names=distinct(zh.name, 4000),
+        en_names=distinct(en.name, 2000),
+        zh_companies=distinct(zh.company, 2000),
+        en_companies=distinct(en.company, 1000),
+        zh_cities=distinct(zh.city, 300),
+        en_cities=distinct(en.city, 200),
         user_names=distinct(en.user_name, 3000),
     )
 
@@ -94,7 +112,7 @@ def iter_leads(count: int, seed: int = SEED) -> Iterator[dict[str, Any]]:
 def chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     """``rows`` in slices of ``size``."""
     for start in range(0, len(rows), size):
-        yield rows[start:start + size]
+        yield rows[start : start + size]
 
 
 @dataclass(frozen=True)
@@ -113,8 +131,9 @@ class LoadResult:
 def baseline_rows(leads: Sequence[dict[str, Any]], owner_id: int = 1) -> list[dict[str, Any]]:
     """Leads as the baseline's POST handler would store them (E.164 phone, owner, creation time)."""
     now = datetime.now(UTC).replace(tzinfo=None)
-    return [{**lead, "phone": "+86" + lead["phone"], "owner_id": owner_id, "created_at": now}
-            for lead in leads]
+    return [
+        {**lead, "phone": "+86" + lead["phone"], "owner_id": owner_id, "created_at": now} for lead in leads
+    ]
 
 
 def load_baseline(engine: Engine, leads: Sequence[dict[str, Any]], chunk_size: int = 10_000) -> LoadResult:
@@ -134,22 +153,51 @@ def _label(zh: str, en: str) -> dict[str, str]:
     return {"zh-CN": zh, "en": en}
 
 
-STAGE_LABELS = {"new": ("新建", "New"), "contacted": ("已联系", "Contacted"), "qualified": ("已确认", "Qualified"),
-                "proposal": ("方案", "Proposal"), "won": ("赢单", "Won"), "lost": ("输单", "Lost")}
+STAGE_LABELS = {
+    "new": ("新建", "New"),
+    "contacted": ("已联系", "Contacted"),
+    "qualified": ("已确认", "Qualified"),
+    "proposal": ("方案", "Proposal"),
+    "won": ("赢单", "Won"),
+    "lost": ("输单", "Lost"),
+}
 
 #: the Formflow form matching the baseline's table: stage and amount indexed, name and company searchable
 LEAD_FORM: dict[str, Any] = {
     "fields": [
-        {"key": "name", "type": "text", "label": _label("姓名", "Name"), "required": True,
-         "searchable": True, "max_length": 200},
-        {"key": "company", "type": "text", "label": _label("公司", "Company"), "searchable": True,
-         "max_length": 200},
+        {
+            "key": "name",
+            "type": "text",
+            "label": _label("姓名", "Name"),
+            "required": True,
+            "searchable": True,
+            "max_length": 200,
+        },
+        {
+            "key": "company",
+            "type": "text",
+            "label": _label("公司", "Company"),
+            "searchable": True,
+            "max_length": 200,
+        },
         {"key": "phone", "type": "phone", "label": _label("手机", "Mobile"), "searchable": False},
         {"key": "email", "type": "email", "label": _label("邮箱", "Email"), "searchable": False},
-        {"key": "stage", "type": "select", "label": _label("阶段", "Stage"), "required": True, "indexed": True,
-         "options": [{"value": stage, "label": _label(*STAGE_LABELS[stage])} for stage in STAGES]},
+        {
+            "key": "stage",
+            "type": "select",
+            "label": _label("阶段", "Stage"),
+            "required": True,
+            "indexed": True,
+            "options": [{"value": stage, "label": _label(*STAGE_LABELS[stage])} for stage in STAGES],
+        },
         {"key": "amount", "type": "currency", "label": _label("金额", "Amount"), "indexed": True},
-        {"key": "city", "type": "text", "label": _label("城市", "City"), "searchable": False, "max_length": 100},
+        {
+            "key": "city",
+            "type": "text",
+            "label": _label("城市", "City"),
+            "searchable": False,
+            "max_length": 100,
+        },
     ],
     "title_field": "name",
 }

@@ -82,7 +82,9 @@ def setup(database_url: str) -> Setup:
     return Setup(engine, sessions, workspace, user, actor, form, plaintext)
 
 
-def load(setup: Setup, form: Form, leads: Sequence[dict[str, Any]], chunk_size: int = BULK_CHUNK) -> LoadResult:
+def load(
+    setup: Setup, form: Form, leads: Sequence[dict[str, Any]], chunk_size: int = BULK_CHUNK
+) -> LoadResult:
     """Insert ``leads`` through ``records.service.bulk_create`` in chunks; one session for the whole load."""
     session = setup.session()
     started = time.perf_counter()
@@ -98,9 +100,12 @@ def load(setup: Setup, form: Form, leads: Sequence[dict[str, Any]], chunk_size: 
 def stored_rows(setup: Setup, count: int) -> list[tuple[Any, ...]]:
     """``count`` rows exactly as the service stored them (data, search text, search fields as JSON text)."""
     with setup.engine.connect() as connection:
-        return list(connection.exec_driver_sql(
-            "SELECT data, search_text, search_fields FROM records WHERE form_id = ? ORDER BY id LIMIT ?",
-            (setup.form.id, count)))
+        return list(
+            connection.exec_driver_sql(
+                "SELECT data, search_text, search_fields FROM records WHERE form_id = ? ORDER BY id LIMIT ?",
+                (setup.form.id, count),
+            )
+        )
 
 
 RAW_INSERT = (
@@ -110,8 +115,9 @@ RAW_INSERT = (
 )
 
 
-def raw_insert(setup: Setup, form: Form, rows: Sequence[tuple[Any, ...]], chunk_size: int = BULK_CHUNK
-               ) -> LoadResult:
+def raw_insert(
+    setup: Setup, form: Form, rows: Sequence[tuple[Any, ...]], chunk_size: int = BULK_CHUNK
+) -> LoadResult:
     """Insert already-serialized rows into ``records`` for ``form`` with DBAPI executemany, per chunk.
 
     The floor for bulk insert into the same table: the same indexes (the form's expression indexes
@@ -125,9 +131,26 @@ def raw_insert(setup: Setup, form: Form, rows: Sequence[tuple[Any, ...]], chunk_
         cursor = connection.cursor()
         for chunk in chunks(rows, chunk_size):
             cursor.execute("BEGIN IMMEDIATE")
-            cursor.executemany(RAW_INSERT, [
-                (form.workspace_id, form.app_id, form.id, form.current_version_id, data, user_id, text,
-                 fields, now, now, user_id, user_id) for data, text, fields in chunk])
+            cursor.executemany(
+                RAW_INSERT,
+                [
+                    (
+                        form.workspace_id,
+                        form.app_id,
+                        form.id,
+                        form.current_version_id,
+                        data,
+                        user_id,
+                        text,
+                        fields,
+                        now,
+                        now,
+                        user_id,
+                        user_id,
+                    )
+                    for data, text, fields in chunk
+                ],
+            )
             cursor.execute("COMMIT")
         cursor.close()
     finally:
@@ -160,19 +183,25 @@ def raw_list_sql(setup: Setup) -> str:
     """Hand-written SQL for the list benchmark on ``records``: the same typed expressions the expression
     indexes were built on (from the field types), compiled once to a literal statement."""
     expressions = _expressions(setup)
-    statement = (select(Record.id, Record.data, Record.version, Record.created_at, Record.updated_at)
-                 .where(Record.form_id == setup.form.id, Record.deleted_at.is_(None),
-                        expressions["stage"] == LIST_STAGE)
-                 .order_by(expressions["amount"].desc(), Record.id.desc()).limit(PAGE))
+    statement = (
+        select(Record.id, Record.data, Record.version, Record.created_at, Record.updated_at)
+        .where(
+            Record.form_id == setup.form.id, Record.deleted_at.is_(None), expressions["stage"] == LIST_STAGE
+        )
+        .order_by(expressions["amount"].desc(), Record.id.desc())
+        .limit(PAGE)
+    )
     return str(statement.compile(setup.engine, compile_kwargs={"literal_binds": True}))
 
 
 def raw_search_sql(setup: Setup) -> str:
     """Hand-written FTS5 SQL for the search benchmark on ``records`` (one parameter: the MATCH phrase)."""
-    return ("SELECT id, data, version, created_at, updated_at FROM records "
-            f"WHERE form_id = {setup.form.id} AND deleted_at IS NULL "
-            "AND id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?) "
-            f"ORDER BY id DESC LIMIT {PAGE}")
+    return (
+        "SELECT id, data, version, created_at, updated_at FROM records "
+        f"WHERE form_id = {setup.form.id} AND deleted_at IS NULL "
+        "AND id IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?) "
+        f"ORDER BY id DESC LIMIT {PAGE}"
+    )
 
 
 def run_raw(connection: Any, sql: str, parameters: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
@@ -201,8 +230,10 @@ def api_create_body(lead: dict[str, Any]) -> dict[str, Any]:
 
 def api_list_path(form_id: int, cursor: str | None = None) -> str:
     """The list benchmark's query through the API."""
-    path = (f"/api/v1/forms/{form_id}/records?filter={quote(json.dumps(LIST_FILTER))}"
-            f"&sort={quote(','.join(LIST_SORT))}&limit={PAGE}")
+    path = (
+        f"/api/v1/forms/{form_id}/records?filter={quote(json.dumps(LIST_FILTER))}"
+        f"&sort={quote(','.join(LIST_SORT))}&limit={PAGE}"
+    )
     return path + (f"&cursor={quote(cursor)}" if cursor else "")
 
 

@@ -46,9 +46,14 @@ class LoadResult:
 
     def as_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values."""
-        return {"requests": self.requests, "errors": self.errors, "seconds": round(self.seconds, 3),
-                "requests_per_s": round(self.rate, 1), **self.latency.as_dict(),
-                "first_error": self.first_error}
+        return {
+            "requests": self.requests,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 3),
+            "requests_per_s": round(self.rate, 1),
+            **self.latency.as_dict(),
+            "first_error": self.first_error,
+        }
 
 
 def send(connection: http.client.HTTPConnection, request: Request) -> tuple[int, bytes]:
@@ -58,8 +63,16 @@ def send(connection: http.client.HTTPConnection, request: Request) -> tuple[int,
     return response.status, response.read()
 
 
-def drive(host: str, port: int, requests: Sequence[Request] | Callable[[int], Request], *,
-          expect_status: int, concurrency: int, warmup_s: float, duration_s: float) -> LoadResult:
+def drive(
+    host: str,
+    port: int,
+    requests: Sequence[Request] | Callable[[int], Request],
+    *,
+    expect_status: int,
+    concurrency: int,
+    warmup_s: float,
+    duration_s: float,
+) -> LoadResult:
     """Send requests from ``concurrency`` threads for ``warmup_s + duration_s`` seconds and measure.
 
     ``requests`` is a sequence used in order (cycled), or a function of the request's sequence number.
@@ -107,5 +120,10 @@ def drive(host: str, port: int, requests: Sequence[Request] | Callable[[int], Re
         thread.start()
     for thread in threads:
         thread.join()
-    return LoadResult(requests=len(latencies), errors=errors[0], seconds=duration_s,
-                      latency=summarize(latencies), first_error=first_error[0] if first_error else None)
+    return LoadResult(
+        requests=len(latencies),
+        errors=errors[0],
+        seconds=duration_s,
+        latency=summarize(latencies),
+        first_error=first_error[0] if first_error else None,
+    )

@@ -23,8 +23,10 @@ class Summary:
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready numbers (3 decimals)."""
-        return {name: round(value, 3) if isinstance(value, float) else value
-                for name, value in self.__dict__.items()}
+        return {
+            name: round(value, 3) if isinstance(value, float) else value
+            for name, value in self.__dict__.items()
+        }
 
 
 def percentile(sorted_samples: Sequence[float], fraction: float) -> float:
@@ -40,8 +42,14 @@ def summarize(samples_ms: Sequence[float]) -> Summary:
     ordered = sorted(samples_ms)
     if not ordered:
         return Summary(0, math.nan, math.nan, math.nan, math.nan, math.nan)
-    return Summary(count=len(ordered), p50_ms=statistics.median(ordered), p99_ms=percentile(ordered, 0.99),
-                   mean_ms=statistics.fmean(ordered), min_ms=ordered[0], max_ms=ordered[-1])
+    return Summary(
+        count=len(ordered),
+        p50_ms=statistics.median(ordered),
+        p99_ms=percentile(ordered, 0.99),
+        mean_ms=statistics.fmean(ordered),
+        min_ms=ordered[0],
+        max_ms=ordered[-1],
+    )
 
 
 def time_calls(call: Callable[[int], Any], iterations: int, warmup: int) -> Summary:

@@ -39,30 +39,60 @@ def tables(results: dict[str, Any]) -> list[Table]:
     bulk = results["bulk"]
     sample = bulk["sample_rows"]
     rows_bulk = [
-        ("Formflow records.service.bulk_create (full load)", _n(bulk["formflow_bulk_create"]["rows"]),
-         _n(bulk["formflow_bulk_create"]["seconds"], 2), _n(bulk["formflow_bulk_create"]["rows_per_s"]),
-         _x(bulk["ratio_service_vs_baseline"]) + " of baseline"),
-        ("Baseline executemany into leads (+FTS triggers)", _n(bulk["baseline_executemany"]["rows"]),
-         _n(bulk["baseline_executemany"]["seconds"], 2), _n(bulk["baseline_executemany"]["rows_per_s"]), ""),
-        (f"Formflow bulk_create, {sample:,} more rows", _n(sample),
-         _n(bulk["formflow_bulk_create_sample"]["seconds"], 2),
-         _n(bulk["formflow_bulk_create_sample"]["rows_per_s"]), _x(bulk["ratio_service_vs_raw_sql"]) + " of raw SQL"),
-        (f"Raw SQL executemany into records, {sample:,} rows", _n(sample),
-         _n(bulk["raw_sql_executemany_sample"]["seconds"], 2),
-         _n(bulk["raw_sql_executemany_sample"]["rows_per_s"]), ""),
+        (
+            "Formflow records.service.bulk_create (full load)",
+            _n(bulk["formflow_bulk_create"]["rows"]),
+            _n(bulk["formflow_bulk_create"]["seconds"], 2),
+            _n(bulk["formflow_bulk_create"]["rows_per_s"]),
+            _x(bulk["ratio_service_vs_baseline"]) + " of baseline",
+        ),
+        (
+            "Baseline executemany into leads (+FTS triggers)",
+            _n(bulk["baseline_executemany"]["rows"]),
+            _n(bulk["baseline_executemany"]["seconds"], 2),
+            _n(bulk["baseline_executemany"]["rows_per_s"]),
+            "",
+        ),
+        (
+            f"Formflow bulk_create, {sample:,} more rows",
+            _n(sample),
+            _n(bulk["formflow_bulk_create_sample"]["seconds"], 2),
+            _n(bulk["formflow_bulk_create_sample"]["rows_per_s"]),
+            _x(bulk["ratio_service_vs_raw_sql"]) + " of raw SQL",
+        ),
+        (
+            f"Raw SQL executemany into records, {sample:,} rows",
+            _n(sample),
+            _n(bulk["raw_sql_executemany_sample"]["seconds"], 2),
+            _n(bulk["raw_sql_executemany_sample"]["rows_per_s"]),
+            "",
+        ),
     ]
     create = results["api"]["create"]
     rows_create = [
-        (label, _n(create[key]["requests_per_s"]), _n(create[key]["p50_ms"], 2), _n(create[key]["p99_ms"], 2),
-         _n(create[key]["requests"]), _n(create[key]["errors"]))
-        for key, label in (("formflow", "Formflow POST /api/v1/forms/<id>/records"),
-                           ("baseline", "Baseline POST /leads"))
+        (
+            label,
+            _n(create[key]["requests_per_s"]),
+            _n(create[key]["p50_ms"], 2),
+            _n(create[key]["p99_ms"], 2),
+            _n(create[key]["requests"]),
+            _n(create[key]["errors"]),
+        )
+        for key, label in (
+            ("formflow", "Formflow POST /api/v1/forms/<id>/records"),
+            ("baseline", "Baseline POST /leads"),
+        )
     ]
-    rows_create.append(("Formflow / baseline throughput", _x(create["ratio_formflow_vs_baseline"]), "", "", "", ""))
+    rows_create.append(
+        ("Formflow / baseline throughput", _x(create["ratio_formflow_vs_baseline"]), "", "", "", "")
+    )
     return [
         Table("Bulk insert", ("path", "rows", "seconds", "rows/s", "ratio"), rows_bulk),
-        Table(f"API create under load ({create['concurrency']} connections, {create['workers']})",
-              ("endpoint", "req/s", "p50 ms", "p99 ms", "requests", "errors"), rows_create),
+        Table(
+            f"API create under load ({create['concurrency']} connections, {create['workers']})",
+            ("endpoint", "req/s", "p50 ms", "p99 ms", "requests", "errors"),
+            rows_create,
+        ),
         _latency_table("List: stage = qualified, sort -amount, page of 50", results, "list"),
         _latency_table("List: second page through the keyset cursor", results, "list_next_page"),
         _latency_table("Full-text search: one term, newest first, page of 50", results, "search"),
@@ -85,8 +115,16 @@ def _latency_table(title: str, results: dict[str, Any], key: str) -> Table:
         if not figures:
             continue
         versus = _x(figures.get("p50_vs_baseline")) if name != "baseline" else ""
-        rows.append((label, _n(figures["p50_ms"], 2), _n(figures["p99_ms"], 2), _n(figures["count"]), versus,
-                     _x(figures.get("p50_vs_raw_sql")) if "p50_vs_raw_sql" in figures else ""))
+        rows.append(
+            (
+                label,
+                _n(figures["p50_ms"], 2),
+                _n(figures["p99_ms"], 2),
+                _n(figures["count"]),
+                versus,
+                _x(figures.get("p50_vs_raw_sql")) if "p50_vs_raw_sql" in figures else "",
+            )
+        )
     return Table(title, ("path", "p50 ms", "p99 ms", "samples", "p50 vs baseline", "p50 vs raw SQL"), rows)
 
 
@@ -97,46 +135,70 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, bool]]:
     layer = results["inprocess"]["list"]["formflow_query_layer"]["p50_ms"]
     api = results["api"]["list"]["formflow"]["p50_ms"]
     return [
-        (f"bulk insert through the record service >= {BULK_TARGET:,} records/s", f"{bulk:,.0f}/s",
-         bulk >= BULK_TARGET),
-        (f"API create throughput >= {CREATE_RATIO_TARGET}x baseline", f"{create:.2f}x",
-         create >= CREATE_RATIO_TARGET),
-        (f"list p50 <= {LIST_P50_TARGET_MS:g} ms (query layer)", f"{layer:.2f} ms", layer <= LIST_P50_TARGET_MS),
+        (
+            f"bulk insert through the record service >= {BULK_TARGET:,} records/s",
+            f"{bulk:,.0f}/s",
+            bulk >= BULK_TARGET,
+        ),
+        (
+            f"API create throughput >= {CREATE_RATIO_TARGET}x baseline",
+            f"{create:.2f}x",
+            create >= CREATE_RATIO_TARGET,
+        ),
+        (
+            f"list p50 <= {LIST_P50_TARGET_MS:g} ms (query layer)",
+            f"{layer:.2f} ms",
+            layer <= LIST_P50_TARGET_MS,
+        ),
         (f"list p50 <= {LIST_P50_TARGET_MS:g} ms (API)", f"{api:.2f} ms", api <= LIST_P50_TARGET_MS),
     ]
 
 
 def _text(table: Table) -> str:
-    widths = [max(len(row[index]) for row in [table.header, *table.rows]) for index in range(len(table.header))]
+    widths = [
+        max(len(row[index]) for row in [table.header, *table.rows]) for index in range(len(table.header))
+    ]
     lines = [table.title]
     for row in [table.header, *table.rows]:
-        cells = [row[0].ljust(widths[0])] + [cell.rjust(width) for cell, width in zip(row[1:], widths[1:],
-                                                                                     strict=True)]
+        cells = [row[0].ljust(widths[0])] + [
+            cell.rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)
+        ]
         lines.append("  " + "  ".join(cells))
     return "\n".join(lines)
 
 
 def _markdown(table: Table) -> str:
-    lines = [f"### {table.title}", "", "| " + " | ".join(table.header) + " |",
-             "| --- " + "| ---: " * (len(table.header) - 1) + "|"]
+    lines = [
+        f"### {table.title}",
+        "",
+        "| " + " | ".join(table.header) + " |",
+        "| --- " + "| ---: " * (len(table.header) - 1) + "|",
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in table.rows]
     return "\n".join(lines)
 
 
 def _heading(results: dict[str, Any]) -> str:
     environment = results["environment"]
-    return (f"{environment['records']:,} leads, SQLite {environment['sqlite']}, Python {environment['python']}, "
-            f"{environment['cpus']} CPUs, commit {environment['commit']}, "
-            f"load average {environment['load_average_start'][0]:.2f} -> {environment['load_average_end'][0]:.2f}, "
-            f"{environment['total_seconds']:g} s in all")
+    load = (environment["load_average_start"][0], environment["load_average_end"][0])
+    return (
+        f"{environment['records']:,} leads, SQLite {environment['sqlite']}, Python {environment['python']}, "
+        f"{environment['cpus']} CPUs, commit {environment['commit']}, "
+        f"load average {load[0]:.2f} -> {load[1]:.2f}, "
+        f"{environment['total_seconds']:g} s in all"
+    )
 
 
 def render_text(results: dict[str, Any]) -> str:
     """The whole report as fixed-width text."""
     parts = ["Formflow benchmarks: " + _heading(results)]
     parts += [_text(table) for table in tables(results)]
-    parts.append("Targets\n" + "\n".join(f"  [{'PASS' if met else 'FAIL'}] {what}: {value}"
-                                          for what, value, met in targets(results)))
+    parts.append(
+        "Targets\n"
+        + "\n".join(
+            f"  [{'PASS' if met else 'FAIL'}] {what}: {value}" for what, value, met in targets(results)
+        )
+    )
     return "\n\n".join(parts)
 
 
@@ -157,7 +219,9 @@ def render_markdown(results: dict[str, Any]) -> str:
 
 def write_reports(results: dict[str, Any], folder: Path) -> None:
     """Print the text report and write latest.json and latest.md into ``folder``."""
-    results["targets"] = [{"target": what, "measured": value, "met": met} for what, value, met in targets(results)]
+    results["targets"] = [
+        {"target": what, "measured": value, "met": met} for what, value, met in targets(results)
+    ]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False, default=str) + "\n")
     (folder / "latest.md").write_text(render_markdown(results))

@@ -62,12 +62,29 @@ def make_plan(records: int | None, quick: bool, concurrency: int, seconds: float
     """The full plan (1M leads, long runs) or the quick smoke plan (20k leads, short runs)."""
     if quick:
         records = records or 20_000
-        return Plan(records=records, iterations=60, warmup=10, api_iterations=60, concurrency=concurrency,
-                    load_warmup_s=0.5, load_seconds=seconds or 3, bulk_sample=min(records, 2_000),
-                    search_terms=6)
+        return Plan(
+            records=records,
+            iterations=60,
+            warmup=10,
+            api_iterations=60,
+            concurrency=concurrency,
+            load_warmup_s=0.5,
+            load_seconds=seconds or 3,
+            bulk_sample=min(records, 2_000),
+            search_terms=6,
+        )
     records = records or 1_000_000
-    return Plan(records=records, iterations=400, warmup=40, api_iterations=300, concurrency=concurrency,
-                load_warmup_s=3, load_seconds=seconds or 20, bulk_sample=min(records, 50_000), search_terms=12)
+    return Plan(
+        records=records,
+        iterations=400,
+        warmup=40,
+        api_iterations=300,
+        concurrency=concurrency,
+        load_warmup_s=3,
+        load_seconds=seconds or 20,
+        bulk_sample=min(records, 50_000),
+        search_terms=12,
+    )
 
 
 def fresh_dir(path: Path) -> Path:
@@ -86,8 +103,11 @@ def search_terms(leads: list[dict[str, Any]], count: int, seed: int = 7) -> list
     kinds = [
         lambda lead: lead["name"] if len(lead["name"]) == 3 and lead["name"].isascii() is False else None,
         lambda lead: lead["company"][:4] if not lead["company"].isascii() else None,
-        lambda lead: lead["name"].split()[-1] if lead["name"].isascii() and len(lead["name"].split()[-1]) >= 4
-        else None,
+        lambda lead: (
+            lead["name"].split()[-1]
+            if lead["name"].isascii() and len(lead["name"].split()[-1]) >= 4
+            else None
+        ),
     ]
     attempts = 0
     while len(picks) < count and attempts < 100_000:
@@ -105,6 +125,7 @@ def ratio(numerator: float, denominator: float) -> float | None:
 
 # ---------------------------------------------------------------------------------------------- loads
 
+
 def load_everything(plan: Plan, leads: list[dict[str, Any]], folder: Path) -> tuple[Any, Any, dict[str, Any]]:
     """Create and fill both databases; measure bulk insert rates."""
     results: dict[str, Any] = {}
@@ -119,7 +140,7 @@ def load_everything(plan: Plan, leads: list[dict[str, Any]], folder: Path) -> tu
 
     # Like for like, at the end of the load (the table already holds every lead): the same rows once
     # through the service and once as raw executemany, each into a fresh form of its own.
-    sample = leads[:plan.bulk_sample]
+    sample = leads[: plan.bulk_sample]
     session = setup.session()
     app = session.get(formflow_side.Form, setup.form.id).app_id
     from formflow.apps.models import App
@@ -133,10 +154,13 @@ def load_everything(plan: Plan, leads: list[dict[str, Any]], folder: Path) -> tu
     results["formflow_bulk_create_sample"] = _load_figures(formflow_side.load(setup, service_form, sample))
     stored = formflow_side.stored_rows(setup, len(sample))
     results["raw_sql_executemany_sample"] = _load_figures(formflow_side.raw_insert(setup, raw_form, stored))
-    results["ratio_service_vs_raw_sql"] = ratio(results["formflow_bulk_create_sample"]["rows_per_s"],
-                                                results["raw_sql_executemany_sample"]["rows_per_s"])
-    results["ratio_service_vs_baseline"] = ratio(results["formflow_bulk_create"]["rows_per_s"],
-                                                 results["baseline_executemany"]["rows_per_s"])
+    results["ratio_service_vs_raw_sql"] = ratio(
+        results["formflow_bulk_create_sample"]["rows_per_s"],
+        results["raw_sql_executemany_sample"]["rows_per_s"],
+    )
+    results["ratio_service_vs_baseline"] = ratio(
+        results["formflow_bulk_create"]["rows_per_s"], results["baseline_executemany"]["rows_per_s"]
+    )
     return engine, setup, results
 
 
@@ -146,8 +170,10 @@ def _load_figures(result: LoadResult) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------------- in-process reads
 
-def inprocess_reads(plan: Plan, baseline: Any, setup: formflow_side.Setup, terms: list[str]
-                    ) -> dict[str, Any]:
+
+def inprocess_reads(
+    plan: Plan, baseline: Any, setup: formflow_side.Setup, terms: list[str]
+) -> dict[str, Any]:
     """List and search latency in-process: Formflow's query layer, the baseline's query, raw SQL."""
     from sqlalchemy.orm import sessionmaker
 
@@ -167,28 +193,53 @@ def inprocess_reads(plan: Plan, baseline: Any, setup: formflow_side.Setup, terms
             baseline_session.rollback()
             return list_leads(baseline_session, LeadQuery(stage=formflow_side.LIST_STAGE))
 
-        results["list"] = _compare(plan, {
-            "formflow_query_layer": formflow_list,
-            "baseline": baseline_list,
-            "raw_sql_records": lambda _i: formflow_side.run_raw(raw, raw_list),
-        })
+        results["list"] = _compare(
+            plan,
+            {
+                "formflow_query_layer": formflow_list,
+                "baseline": baseline_list,
+                "raw_sql_records": lambda _i: formflow_side.run_raw(raw, raw_list),
+            },
+        )
         # second page, through each side's keyset cursor
         formflow_cursor = formflow_list(0).next_cursor
         baseline_cursor = baseline_list(0)[1]
-        results["list_next_page"] = _compare(plan, {
-            "formflow_query_layer": lambda _i: (formflow_session.rollback(), formflow_side.query_page(
-                formflow_session, setup, formflow_side.list_query(formflow_cursor))),
-            "baseline": lambda _i: (baseline_session.rollback(), list_leads(
-                baseline_session, LeadQuery(stage=formflow_side.LIST_STAGE, after=baseline_cursor))),
-        })
+        results["list_next_page"] = _compare(
+            plan,
+            {
+                "formflow_query_layer": lambda _i: (
+                    formflow_session.rollback(),
+                    formflow_side.query_page(
+                        formflow_session, setup, formflow_side.list_query(formflow_cursor)
+                    ),
+                ),
+                "baseline": lambda _i: (
+                    baseline_session.rollback(),
+                    list_leads(
+                        baseline_session, LeadQuery(stage=formflow_side.LIST_STAGE, after=baseline_cursor)
+                    ),
+                ),
+            },
+        )
         phrases = ['"' + term.replace('"', '""') + '"' for term in terms]
-        results["search"] = _compare(plan, {
-            "formflow_query_layer": lambda i: (formflow_session.rollback(), formflow_side.query_page(
-                formflow_session, setup, formflow_side.search_query(terms[i % len(terms)]))),
-            "baseline": lambda i: (baseline_session.rollback(), list_leads(
-                baseline_session, LeadQuery(search=terms[i % len(terms)], sort="-id"))),
-            "raw_sql_records": lambda i: formflow_side.run_raw(raw, raw_search, (phrases[i % len(phrases)],)),
-        })
+        results["search"] = _compare(
+            plan,
+            {
+                "formflow_query_layer": lambda i: (
+                    formflow_session.rollback(),
+                    formflow_side.query_page(
+                        formflow_session, setup, formflow_side.search_query(terms[i % len(terms)])
+                    ),
+                ),
+                "baseline": lambda i: (
+                    baseline_session.rollback(),
+                    list_leads(baseline_session, LeadQuery(search=terms[i % len(terms)], sort="-id")),
+                ),
+                "raw_sql_records": lambda i: formflow_side.run_raw(
+                    raw, raw_search, (phrases[i % len(phrases)],)
+                ),
+            },
+        )
         results["search"]["terms"] = terms
         results["plans"] = {
             "raw_sql_list": formflow_side.query_plan(setup.engine, raw_list),
@@ -225,12 +276,14 @@ def _compare(plan: Plan, calls: dict[str, Callable[[int], Any]]) -> dict[str, An
             results[name]["p50_vs_baseline"] = ratio(summary.p50_ms, base.p50_ms)
     raw = summaries.get("raw_sql_records")
     if raw is not None:
-        results["formflow_query_layer"]["p50_vs_raw_sql"] = ratio(summaries["formflow_query_layer"].p50_ms,
-                                                                  raw.p50_ms)
+        results["formflow_query_layer"]["p50_vs_raw_sql"] = ratio(
+            summaries["formflow_query_layer"].p50_ms, raw.p50_ms
+        )
     return results
 
 
 # ------------------------------------------------------------------------------------------------ API
+
 
 def _json_request(method: str, path: str, body: Any = None, token: str | None = None) -> Request:
     headers = {"Accept": "application/json"}
@@ -245,8 +298,10 @@ def _sequential(plan: Plan, servers: dict[str, tuple[Any, list[Request]]]) -> di
     """Latency of one request at a time per server, keep-alive, rounds interleaved between servers."""
     import http.client
 
-    connections = {name: http.client.HTTPConnection(server.host, server.port, timeout=60)
-                   for name, (server, _requests) in servers.items()}
+    connections = {
+        name: http.client.HTTPConnection(server.host, server.port, timeout=60)
+        for name, (server, _requests) in servers.items()
+    }
     samples: dict[str, list[float]] = {name: [] for name in servers}
     try:
         for name, (_server, requests) in servers.items():
@@ -286,34 +341,74 @@ def api_benchmarks(plan: Plan, folder: Path, setup: formflow_side.Setup, terms: 
     overrides = {"DATABASE_URL": f"sqlite:///{folder / 'formflow.db'}", "SECRET_KEY": "bench-secret-key"}
     formflow_spec = f"formflow.app:create_app({overrides!r}, {str(folder / 'instance')!r})"
     results: dict[str, Any] = {}
-    with gunicorn(baseline_spec, folder / "baseline-gunicorn.log", health_path="/health") as baseline, \
-            gunicorn(formflow_spec, folder / "formflow-gunicorn.log", health_path="/") as formflow:
+    with (
+        gunicorn(baseline_spec, folder / "baseline-gunicorn.log", health_path="/health") as baseline,
+        gunicorn(formflow_spec, folder / "formflow-gunicorn.log", health_path="/") as formflow,
+    ):
         print("API: list and search latency (sequential requests)...", flush=True)
-        results["list"] = _sequential(plan, {
-            "baseline": (baseline, [_json_request("GET", f"/leads?stage={formflow_side.LIST_STAGE}&limit=50")]),
-            "formflow": (formflow, [_json_request("GET", formflow_side.api_list_path(form_id), token=token)]),
-        })
-        results["search"] = _sequential(plan, {
-            "baseline": (baseline, [_json_request("GET", f"/leads?q={_quote(term)}&sort=-id&limit=50")
-                                    for term in terms]),
-            "formflow": (formflow, [_json_request("GET", formflow_side.api_search_path(form_id, term), token=token)
-                                    for term in terms]),
-        })
-        print(f"API: create throughput, {plan.concurrency} connections, {plan.load_seconds:g} s each...",
-              flush=True)
+        results["list"] = _sequential(
+            plan,
+            {
+                "baseline": (
+                    baseline,
+                    [_json_request("GET", f"/leads?stage={formflow_side.LIST_STAGE}&limit=50")],
+                ),
+                "formflow": (
+                    formflow,
+                    [_json_request("GET", formflow_side.api_list_path(form_id), token=token)],
+                ),
+            },
+        )
+        results["search"] = _sequential(
+            plan,
+            {
+                "baseline": (
+                    baseline,
+                    [_json_request("GET", f"/leads?q={_quote(term)}&sort=-id&limit=50") for term in terms],
+                ),
+                "formflow": (
+                    formflow,
+                    [
+                        _json_request("GET", formflow_side.api_search_path(form_id, term), token=token)
+                        for term in terms
+                    ],
+                ),
+            },
+        )
+        print(
+            f"API: create throughput, {plan.concurrency} connections, {plan.load_seconds:g} s each...",
+            flush=True,
+        )
         create: dict[str, Any] = {}
-        create["baseline"] = drive(baseline.host, baseline.port,
-                                   [_json_request("POST", "/leads", payload) for payload in payloads],
-                                   expect_status=201, concurrency=plan.concurrency,
-                                   warmup_s=plan.load_warmup_s, duration_s=plan.load_seconds).as_dict()
-        create["formflow"] = drive(formflow.host, formflow.port,
-                                   [_json_request("POST", formflow_side.api_create_path(form_id),
-                                                  formflow_side.api_create_body(payload), token=token)
-                                    for payload in payloads],
-                                   expect_status=201, concurrency=plan.concurrency,
-                                   warmup_s=plan.load_warmup_s, duration_s=plan.load_seconds).as_dict()
-        create["ratio_formflow_vs_baseline"] = ratio(create["formflow"]["requests_per_s"],
-                                                     create["baseline"]["requests_per_s"])
+        create["baseline"] = drive(
+            baseline.host,
+            baseline.port,
+            [_json_request("POST", "/leads", payload) for payload in payloads],
+            expect_status=201,
+            concurrency=plan.concurrency,
+            warmup_s=plan.load_warmup_s,
+            duration_s=plan.load_seconds,
+        ).as_dict()
+        create["formflow"] = drive(
+            formflow.host,
+            formflow.port,
+            [
+                _json_request(
+                    "POST",
+                    formflow_side.api_create_path(form_id),
+                    formflow_side.api_create_body(payload),
+                    token=token,
+                )
+                for payload in payloads
+            ],
+            expect_status=201,
+            concurrency=plan.concurrency,
+            warmup_s=plan.load_warmup_s,
+            duration_s=plan.load_seconds,
+        ).as_dict()
+        create["ratio_formflow_vs_baseline"] = ratio(
+            create["formflow"]["requests_per_s"], create["baseline"]["requests_per_s"]
+        )
         create["concurrency"] = plan.concurrency
         create["workers"] = "gunicorn, 2 gthread workers x 4 threads"
         results["create"] = create
@@ -328,28 +423,41 @@ def _quote(term: str) -> str:
 
 # ----------------------------------------------------------------------------------------------- main
 
+
 def environment(plan: Plan) -> dict[str, Any]:
     """What the figures were measured on."""
     from formflow.db import _sqlite_module
 
     module = _sqlite_module("auto")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                            text=True, check=False).stdout.strip()
-    return {"python": sys.version.split()[0], "platform": platform.platform(), "cpus": os.cpu_count(),
-            "sqlite": module.sqlite_version if module else __import__("sqlite3").sqlite_version,
-            "commit": commit, "records": plan.records, "plan": plan.__dict__,
-            "load_average_start": os.getloadavg()}
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "sqlite": module.sqlite_version if module else __import__("sqlite3").sqlite_version,
+        "commit": commit,
+        "records": plan.records,
+        "plan": plan.__dict__,
+        "load_average_start": os.getloadavg(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run every benchmark, print the table and write the reports."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--records", type=int, default=None,
-                        help="leads to load (default 1,000,000; 20,000 with --quick)")
+    parser.add_argument(
+        "--records", type=int, default=None, help="leads to load (default 1,000,000; 20,000 with --quick)"
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: fewer leads, short measurements")
     parser.add_argument("--concurrency", type=int, default=8, help="load generator connections (default 8)")
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="measured seconds per create-throughput run (default 20; 3 with --quick)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="measured seconds per create-throughput run (default 20; 3 with --quick)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default bench/results)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively.*")

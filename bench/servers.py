@@ -33,8 +33,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_ready(process: subprocess.Popen[bytes], port: int, health_path: str, log: Path,
-                timeout_s: float = 60) -> None:
+def _wait_ready(
+    process: subprocess.Popen[bytes], port: int, health_path: str, log: Path, timeout_s: float = 60
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -53,21 +54,53 @@ def _wait_ready(process: subprocess.Popen[bytes], port: int, health_path: str, l
 
 
 @contextmanager
-def gunicorn(app_spec: str, log: Path, *, workers: int = 2, threads: int = 4,
-             health_path: str = "/", env: dict[str, str] | None = None) -> Iterator[Server]:
+def gunicorn(
+    app_spec: str,
+    log: Path,
+    *,
+    workers: int = 2,
+    threads: int = 4,
+    health_path: str = "/",
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     """Run ``gunicorn app_spec`` (gthread workers) until the block ends, then stop it (SIGTERM, then SIGKILL).
 
     ``app_spec`` is gunicorn's ``module:factory(literal args)``; the repository root is the working
     directory, so ``bench`` is importable.
     """
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--chdir", str(REPO), "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-               "--keep-alive", "30", "--log-level", "warning", "--error-logfile", "-", app_spec]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--chdir",
+        str(REPO),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "30",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        "-",
+        app_spec,
+    ]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT,
-                                   env={**os.environ, **(env or {})}, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
     try:
         _wait_ready(process, port, health_path, log)
         yield Server("127.0.0.1", port, process.pid)

@@ -62,8 +62,10 @@ class LeadQuery:
 
 def validation_errors(payload: Any) -> list[dict[str, str]]:
     """Every problem of a POST body, as ``{"field", "message"}``."""
-    return [{"field": "/".join(str(part) for part in error.path) or "$", "message": error.message}
-            for error in VALIDATOR.iter_errors(payload)]
+    return [
+        {"field": "/".join(str(part) for part in error.path) or "$", "message": error.message}
+        for error in VALIDATOR.iter_errors(payload)
+    ]
 
 
 def create_lead(session: Session, payload: dict[str, Any]) -> Lead:
@@ -100,9 +102,13 @@ def build_query(query: LeadQuery) -> Select[tuple[Lead]]:
     if query.stage is not None:
         statement = statement.where(Lead.stage == query.stage)
     if query.search:
-        statement = statement.where(Lead.id.in_(
-            select(text("rowid")).select_from(text("leads_fts"))
-            .where(text("leads_fts MATCH :phrase").bindparams(phrase=fts_phrase(query.search)))))
+        statement = statement.where(
+            Lead.id.in_(
+                select(text("rowid"))
+                .select_from(text("leads_fts"))
+                .where(text("leads_fts MATCH :phrase").bindparams(phrase=fts_phrase(query.search)))
+            )
+        )
     if query.after:
         statement = statement.where(_after(column, decode_cursor(query.after)))
     if column is Lead.id:
@@ -121,7 +127,7 @@ def list_leads(session: Session, query: LeadQuery) -> tuple[list[Lead], str | No
     rows = list(session.scalars(build_query(query)))
     next_cursor = None
     if len(rows) > query.limit:
-        rows = rows[:query.limit]
+        rows = rows[: query.limit]
         last = rows[-1]
         key = SORTS[query.sort].key
         value = getattr(last, key)
@@ -148,8 +154,9 @@ def parse_query(args: Any) -> LeadQuery:
     after = args.get("after") or None
     if after is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,200}", after):
         abort(400)
-    return LeadQuery(stage=stage, search=(args.get("q") or "").strip() or None, sort=sort, limit=limit,
-                     after=after)
+    return LeadQuery(
+        stage=stage, search=(args.get("q") or "").strip() or None, sort=sort, limit=limit, after=after
+    )
 
 
 def create_app(database_url: str) -> Flask:

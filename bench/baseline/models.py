@@ -45,10 +45,18 @@ class Lead(Base):
 
     def to_dict(self) -> dict[str, Any]:
         """The lead as JSON: amount as an exact decimal string, created_at in ISO 8601 UTC."""
-        return {"id": self.id, "name": self.name, "company": self.company, "phone": self.phone,
-                "email": self.email, "stage": self.stage,
-                "amount": None if self.amount is None else f"{Decimal(self.amount):.2f}",
-                "city": self.city, "created_at": self.created_at.isoformat() + "Z", "owner_id": self.owner_id}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "company": self.company,
+            "phone": self.phone,
+            "email": self.email,
+            "stage": self.stage,
+            "amount": None if self.amount is None else f"{Decimal(self.amount):.2f}",
+            "city": self.city,
+            "created_at": self.created_at.isoformat() + "Z",
+            "owner_id": self.owner_id,
+        }
 
 
 #: external-content FTS5 index kept in sync by triggers; trigram matches substrings, which Chinese
