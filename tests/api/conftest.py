@@ -1,0 +1,55 @@
+"""API fixtures: a bearer token for an admin and a member, and a client that sends it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from api_helpers import ApiClient
+from flask.testing import FlaskClient
+from sqlalchemy.orm import Session
+
+from formflow.accounts import tokens
+from formflow.accounts.models import User, Workspace
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., User], workspace: Workspace) -> User:
+    return make_user(workspace, role="admin", name="Api Admin")
+
+
+@pytest.fixture
+def member_user(make_user: Callable[..., User], workspace: Workspace) -> User:
+    return make_user(workspace, role="member", name="Api Member")
+
+
+@pytest.fixture
+def make_token(session: Session) -> Callable[[User, Workspace], str]:
+    def make(user: User, workspace: Workspace, name: str = "tests") -> str:
+        return tokens.create_token(session, user, workspace, name)[1]
+
+    return make
+
+
+@pytest.fixture
+def api(client: FlaskClient, make_token, admin_user: User, workspace: Workspace) -> ApiClient:
+    """An API client acting as a workspace admin."""
+    return ApiClient(client, make_token(admin_user, workspace))
+
+
+@pytest.fixture
+def member_api(client: FlaskClient, make_token, member_user: User, workspace: Workspace) -> ApiClient:
+    """An API client acting as a plain member."""
+    return ApiClient(client, make_token(member_user, workspace))
+
+
+@pytest.fixture
+def anonymous_api(client: FlaskClient) -> ApiClient:
+    return ApiClient(client, None)
+
+
+@pytest.fixture
+def other_api(client: FlaskClient, make_token, make_user, make_workspace) -> ApiClient:
+    """An admin of another workspace."""
+    other = make_workspace(name="Other")
+    return ApiClient(client, make_token(make_user(other, role="admin", name="Stranger"), other))
