@@ -176,7 +176,7 @@ def _message(error: ValidationError) -> str:
 def parameter_error(name: str, code: str, message: str) -> BadRequest:
     """A 400 naming one bad query or header parameter."""
     return BadRequest(gettext("Invalid parameter"), code="invalid_parameter",
-                      detail=gettext("Parameter '%(name)s': %(message)s", name=name, message=message),
+                      detail=gettext("Parameter '%(name)s': %(problem)s", name=name, problem=message),
                       errors=[FieldError(name, code, message)])
 
 
