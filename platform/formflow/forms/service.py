@@ -73,6 +73,21 @@ def get_form(session: Session, actor: Actor, app: App, key: str) -> Form:
     return form
 
 
+def get_form_by_id(session: Session, actor: Actor, form_id: int) -> Form:
+    """The form ``form_id`` in the actor's workspace; NotFound otherwise (other workspaces included)."""
+    form = session.scalar(select(Form).where(Form.id == form_id, Form.workspace_id == actor.workspace_id))
+    if form is None:
+        raise NotFound(gettext("No such form."))
+    return form
+
+
+def list_forms(session: Session, actor: Actor, app: App) -> list[Form]:
+    """The forms of ``app`` in the actor's workspace, by key."""
+    return list(session.scalars(select(Form).where(Form.app_id == app.id,
+                                                   Form.workspace_id == actor.workspace_id)
+                                .order_by(Form.key)))
+
+
 def save_draft(session: Session, actor: Actor, form: Form, definition: dict[str, Any]) -> Form:
     """Replace the form's draft with ``definition`` after checking it (admins only).
 
