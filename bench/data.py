@@ -115,6 +115,36 @@ def chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield rows[start : start + size]
 
 
+def search_terms(leads: Sequence[dict[str, Any]], count: int, seed: int = 7) -> list[str]:
+    """Terms that occur in the data, 3+ characters (trigram indexes on both sides): Chinese full names,
+    company name beginnings and English surnames, in turn."""
+    rng = random.Random(seed)
+    kinds = (_chinese_full_name, _chinese_company_start, _english_surname)
+    picks: dict[str, None] = {}
+    for _attempt in range(100_000):
+        if len(picks) == count:
+            break
+        term = kinds[len(picks) % len(kinds)](rng.choice(leads))
+        if term:
+            picks[term] = None
+    return list(picks)
+
+
+def _chinese_full_name(lead: dict[str, Any]) -> str | None:
+    name = lead["name"]
+    return name if len(name) == 3 and not name.isascii() else None
+
+
+def _chinese_company_start(lead: dict[str, Any]) -> str | None:
+    company = lead["company"]
+    return company[:4] if not company.isascii() else None
+
+
+def _english_surname(lead: dict[str, Any]) -> str | None:
+    surname = lead["name"].split()[-1]
+    return surname if lead["name"].isascii() and len(surname) >= 4 else None
+
+
 @dataclass(frozen=True)
 class LoadResult:
     """How many rows a loader wrote and how long it took."""

@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import shutil
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from bench import formflow_side
 from bench.baseline.app import LeadQuery, list_leads
 from bench.baseline.models import create_schema
 from bench.baseline.models import make_engine as baseline_engine
-from bench.data import LoadResult, generate_leads, load_baseline
+from bench.data import LoadResult, generate_leads, load_baseline, search_terms
 from bench.http_load import Request, drive, send
 from bench.measure import summarize
 from bench.report import write_reports
@@ -93,29 +92,6 @@ def fresh_dir(path: Path) -> Path:
         shutil.rmtree(path)
     path.mkdir(parents=True)
     return path
-
-
-def search_terms(leads: list[dict[str, Any]], count: int, seed: int = 7) -> list[str]:
-    """Terms that occur in the data, 3+ characters (trigram indexes on both sides): Chinese full names,
-    company name beginnings and English surnames, mixed in equal parts."""
-    rng = random.Random(seed)
-    picks: dict[str, None] = {}
-    kinds = [
-        lambda lead: lead["name"] if len(lead["name"]) == 3 and lead["name"].isascii() is False else None,
-        lambda lead: lead["company"][:4] if not lead["company"].isascii() else None,
-        lambda lead: (
-            lead["name"].split()[-1]
-            if lead["name"].isascii() and len(lead["name"].split()[-1]) >= 4
-            else None
-        ),
-    ]
-    attempts = 0
-    while len(picks) < count and attempts < 100_000:
-        attempts += 1
-        term = kinds[len(picks) % len(kinds)](rng.choice(leads))
-        if term:
-            picks[term] = None
-    return list(picks)
 
 
 def ratio(numerator: float, denominator: float) -> float | None:
