@@ -15,15 +15,25 @@ from typing import Any, ClassVar
 from sqlalchemy import ColumnElement
 
 from formflow.errors import FieldError
+from formflow.i18n import gettext, use_locale
 
 
 class CoercionError(ValueError):
-    """Input cannot become a value of the field's type; ``message`` is localized."""
+    """Input cannot become a value of the field's type; ``message`` is localized.
 
-    def __init__(self, code: str, message: str) -> None:
+    ``errors`` is set when the value has parts with their own problems (subtable cells): each
+    error's ``field`` is then the full dotted path (``items.2.sku``).
+    """
+
+    def __init__(self, code: str, message: str, errors: list[FieldError] | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.errors: list[FieldError] = errors or []
+
+    def field_errors(self, key: str) -> list[FieldError]:
+        """The problems as field errors: the part errors, or one error on ``key``."""
+        return list(self.errors) or [FieldError(key, self.code, self.message)]
 
 
 @dataclass
@@ -37,7 +47,33 @@ class FieldContext:
     #: checks that ids of a kind ("user", "record:<form id>", "attachment") exist in the workspace;
     #: returns the ids that do not
     lookup: Callable[[str, list[int]], set[int]] | None = None
+    #: optional: ``"REGEX_TIMEOUT"`` (seconds, from the setting), ``"titles"`` (``{kind: {id: title}}``
+    #: with the kinds of ``lookup``, used by display of users, relations and attachments)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def translate(self, message: str, **params: object) -> str:
+        """``message`` in this context's locale (coercion errors and display follow the context)."""
+        with use_locale(self.locale):
+            return gettext(message, **params)
+
+    def title(self, kind: str, item_id: int) -> str:
+        """The title ``extra["titles"]`` gives an id of ``kind``, else ``#<id>``."""
+        titles = self.extra.get("titles", {}).get(kind, {})
+        return titles.get(item_id) or titles.get(str(item_id)) or f"#{item_id}"
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Sample inputs of a type, run by the conformance suite (tests/fields/test_conformance.py)."""
+
+    #: type-specific attributes of the sample definition
+    config: dict[str, Any]
+    #: inputs coerce() must accept; at least three distinct stored values, for sort checks
+    valid: tuple[Any, ...]
+    #: inputs coerce() must refuse with CoercionError
+    invalid: tuple[Any, ...]
+    #: definitions of other fields the sample definition refers to (a formula's inputs)
+    siblings: tuple[dict[str, Any], ...] = ()
 
 
 class Field:
@@ -74,6 +110,11 @@ class Field:
     def searchable(self) -> bool:
         return bool(self.definition.get("searchable", self.type.searchable))
 
+    @property
+    def value_kind(self) -> str:
+        """How SQL casts this field's values (the type's, or what the definition makes it)."""
+        return self.type.value_kind_of(self)
+
     def __repr__(self) -> str:
         return f"<Field {self.key}:{self.type.name}>"
 
@@ -91,6 +132,18 @@ class FieldType:
     searchable: ClassVar[bool] = False
     #: the server computes the value (formula, auto-number); input for it is refused
     computed: ClassVar[bool] = False
+    #: sql_expression orders values like Python orders sql_literal(value); False for lists
+    sortable: ClassVar[bool] = True
+    #: sample inputs for the conformance suite
+    examples: ClassVar[Examples]
+
+    def value_kind_of(self, field: Field) -> str:
+        """``value_kind`` for this field; types whose definition changes it (relation, formula) override."""
+        return self.value_kind
+
+    def is_sortable(self, field: Field) -> bool:
+        """``sortable`` for this field; types whose definition changes it (relation ``many``) override."""
+        return self.sortable
 
     def config_schema(self) -> dict[str, Any]:
         """JSON Schema ``properties`` of the type-specific attributes of a definition."""
@@ -127,3 +180,53 @@ class FieldType:
     def client_hints(self, field: Field) -> dict[str, Any]:
         """What the browser widget needs: input type, inputmode, options, limits."""
         return {}
+
+
+class HasColumns:
+    """Capability of types whose values are rows of typed cells (subtable)."""
+
+    def columns(self, field: Field) -> dict[str, Field]:
+        """The row's columns by key, in definition order."""
+        raise NotImplementedError
+
+
+class DependsOnFields:
+    """Capability of computed types whose value is derived from other fields (formula)."""
+
+    def dependencies(self, field: Field) -> set[str]:
+        """Keys of the fields (in the same form or row) the value is computed from."""
+        raise NotImplementedError
+
+    def evaluate(self, field: Field, data: dict[str, Any], context: FieldContext) -> Any:
+        """The stored value computed from ``data`` (stored values by key); None when it cannot be."""
+        raise NotImplementedError
+
+
+class ListValues:
+    """Capability of types storing a JSON list of scalars (multiselect, relation many, attachment)."""
+
+    sortable: ClassVar[bool] = False
+
+    def sql_contains(self, field: Field, data_column: Any, dialect_name: str, item: Any) -> ColumnElement[bool]:
+        """SQL: the stored list holds ``item`` (a scalar; rendered inline, so index-friendly)."""
+        from formflow.fields.sql import dialect
+
+        return dialect(dialect_name).list_contains(data_column, (field.key,), item)
+
+
+#: JSON Schema of a label in the two interface languages
+LABELS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"zh-CN": {"type": "string", "maxLength": 200}, "en": {"type": "string", "maxLength": 200}},
+    "additionalProperties": False,
+}
+
+
+def is_blank(raw: Any) -> bool:
+    """None, or a string of whitespace: what an empty form input sends."""
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def definition_error(field: Field, code: str, message: str, **params: object) -> FieldError:
+    """A problem with ``field``'s definition, translated into the current locale."""
+    return FieldError(field.key, code, gettext(message, **params))
