@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from babel.support import NullTranslations, Translations
 from flask import Flask, flash, redirect, request, url_for
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, Domain, get_locale
 from flask_babel import gettext as _
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
@@ -17,6 +20,35 @@ csrf = CSRFProtect()
 
 #: the interface languages, as the language switch offers them (value, name in that language)
 LANGUAGES = (("zh_CN", "中文"), ("en", "English"))
+
+
+class _CatalogDomain(Domain):
+    """Flask-Babel's message domain, reading the catalog by Formflow's locale names.
+
+    Babel parses 'zh_CN' as 'zh_Hans_CN', and gettext would then look for a zh_Hans_CN catalog;
+    the folder is named zh_CN, as formflow.i18n (the services' gettext) reads it.
+    """
+
+    def get_translations(self) -> NullTranslations:
+        locale = get_locale()
+        return _catalog(normalize_locale(str(locale)) if locale is not None else "en")
+
+
+@cache
+def _catalog(locale: str) -> NullTranslations:
+    if locale == "en":  # the source language
+        return NullTranslations()
+    return Translations.load(str(TRANSLATIONS_DIR), [locale])
+
+
+class _Babel(Babel):
+    """Flask-Babel with the catalog domain above."""
+
+    _domain = _CatalogDomain()
+
+    @property
+    def domain_instance(self) -> Domain:
+        return self._domain
 
 
 def _load_user(user_id: str):  # noqa: ANN202 - flask-login's callback returns a User or None
@@ -54,7 +86,7 @@ def register(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("DEFAULT_LOCALE", "zh_CN"))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("DEFAULT_TIMEZONE", "Asia/Shanghai"))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
-    Babel(app, locale_selector=request_locale)
+    _Babel(app, locale_selector=request_locale)
 
     login_manager = LoginManager(app)
     login_manager.user_loader(_load_user)
