@@ -47,6 +47,10 @@ class Record(Base):
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     deleted_at: Mapped[datetime | None]
 
+    # Every ORM update runs as ``UPDATE … WHERE id = :id AND version = :version`` and bumps the
+    # counter; a lost race raises StaleDataError, which the service turns into 409 stale_version.
+    __mapper_args__ = {"version_id_col": version}
+
 
 class Revision(Base):
     """One change to a record: who, when, what (field diff ``{key: [old, new]}``)."""
