@@ -14,6 +14,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError
 
+from formflow.conditions.tree import SYSTEM_FIELDS
 from formflow.errors import FieldError, FormflowError, ValidationFailed
 from formflow.fields import registry
 from formflow.fields.base import LABELS_SCHEMA, CoercionError, Field, FieldContext, FieldType
@@ -22,8 +23,8 @@ from formflow.i18n import gettext
 #: field keys: stable ids that name JSON keys, SQL view columns and index names
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 #: keys conditions, views and records use for system columns: a field may not take them
-RESERVED_KEYS = frozenset({"id", "owner", "owner_id", "state", "created_at", "updated_at", "created_by",
-                           "updated_by", "deleted_at", "version", "form", "form_version", "data"})
+RESERVED_KEYS = frozenset({*SYSTEM_FIELDS, "owner_id", "deleted_at", "version", "form", "form_version",
+                           "data"})
 #: most fields a form may define unless the MAX_SCHEMA_FIELDS setting says otherwise
 DEFAULT_MAX_FIELDS = 500
 #: deepest nesting of JSON containers in a definition (subtables nest fields, conditions nest groups)
@@ -206,7 +207,9 @@ def _top_error(error: ValidationError, max_fields: int) -> FieldError:
     if len(path) >= 2 and path[0] == "fields":
         return FieldError(f"fields[{path[1]}]", "not_a_field", gettext("A field must be an object"))
     if path and path[0] == "layout":
-        return FieldError("layout", "bad_layout", gettext("The layout is not valid"))
+        where = ".".join(str(part) for part in path)
+        return FieldError("layout", "bad_layout", _attribute_message(
+            error, ".".join(filter(None, [where, _extra_names(error) or _missing_names(error)]))))
     name = str(path[0]) if path else _extra_names(error) or _missing_names(error) or "definition"
     return FieldError(name, _attribute_code(error), _attribute_message(error, name))
 
@@ -271,13 +274,27 @@ def _attribute_code(error: ValidationError) -> str:
 
 
 def _attribute_message(error: ValidationError, name: str) -> str:
-    if error.validator == "additionalProperties":
-        return gettext("Unknown attribute '%(name)s'", name=name)
-    if error.validator == "required":
-        return gettext("The attribute '%(name)s' is missing", name=name)
-    if error.validator == "type":
-        return gettext("The attribute '%(name)s' has the wrong type", name=name)
-    return gettext("The attribute '%(name)s' is not valid", name=name)
+    message = _ATTRIBUTE_MESSAGES.get(str(error.validator), "The attribute '%(name)s' is not valid")
+    limit = error.validator_value
+    if error.validator in ("enum", "const"):
+        limit = ", ".join(str(value) for value in (limit if isinstance(limit, list) else [limit]))
+    return gettext(message, name=name, limit=limit)
+
+
+#: jsonschema keyword -> message about a definition attribute; the fallback says it is not valid
+_ATTRIBUTE_MESSAGES = {
+    "additionalProperties": "Unknown attribute '%(name)s'",
+    "required": "The attribute '%(name)s' is missing",
+    "type": "The attribute '%(name)s' has the wrong type",
+    "minItems": "The attribute '%(name)s' needs at least %(limit)s entries",
+    "maxItems": "The attribute '%(name)s' allows at most %(limit)s entries",
+    "minimum": "The attribute '%(name)s' must be at least %(limit)s",
+    "maximum": "The attribute '%(name)s' must be at most %(limit)s",
+    "minLength": "The attribute '%(name)s' must be at least %(limit)s characters",
+    "maxLength": "The attribute '%(name)s' must be at most %(limit)s characters",
+    "enum": "The attribute '%(name)s' must be one of: %(limit)s",
+    "const": "The attribute '%(name)s' must be one of: %(limit)s",
+}
 
 
 def _extra_names(error: ValidationError) -> str:
@@ -326,7 +343,7 @@ def _condition_problems(field: Field, fields: dict[str, Field], max_depth: int) 
         if condition is None:
             continue
         try:
-            tree.parse(condition, fields, max_depth)
+            tree.parse(condition, fields, max_depth, path=attribute)
         except FormflowError as error:
             reasons = "; ".join(problem.message for problem in error.errors) or error.detail or error.title
             errors.append(FieldError(field.key, "bad_condition", gettext(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, ValidationError, validators
@@ -21,22 +22,24 @@ from formflow.forms.schema import DRAFT, value_schemas
 from formflow.i18n import gettext, label, use_locale
 
 
-def _bounded_pattern(validator: Any, pattern: str, instance: Any,
-                     schema: dict[str, Any]) -> Iterable[ValidationError]:
-    """The ``pattern`` keyword, run with the ``regex`` module and a timeout (``re`` has none)."""
-    if not validator.is_type(instance, "string"):
-        return
-    try:
-        matched = pattern_matches(pattern, instance, getattr(validator, "regex_timeout", DEFAULT_TIMEOUT))
-    except PatternTimeout as timeout:
-        yield ValidationError(f"pattern {pattern!r} timed out", cause=timeout)
-        return
-    if not matched:
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+@lru_cache(maxsize=8)
+def record_validator_class(regex_timeout: float) -> Any:
+    """Draft 2020-12 with a time-bounded ``pattern``: a designer's regex can never hang a request."""
 
+    def bounded_pattern(validator: Any, pattern: str, instance: Any,
+                        schema: dict[str, Any]) -> Iterable[ValidationError]:
+        # jsonschema's own keyword runs ``re``, which has no timeout; ``regex`` has one
+        if not validator.is_type(instance, "string"):
+            return
+        try:
+            matched = pattern_matches(pattern, instance, regex_timeout)
+        except PatternTimeout as timeout:
+            yield ValidationError(f"pattern {pattern!r} timed out", cause=timeout)
+            return
+        if not matched:
+            yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
-#: Draft 2020-12 with a time-bounded ``pattern``: a designer's regex can never hang a request
-RecordValidator = validators.extend(Draft202012Validator, {"pattern": _bounded_pattern})
+    return validators.extend(Draft202012Validator, {"pattern": bounded_pattern})
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class CompiledForm:
     formula_order: tuple[Field, ...]
     #: the field relations show as the record's title, if any
     title_field: Field | None
+    #: parsed ``visible_if`` / ``required_if`` trees by (field key, attribute)
+    conditions: dict[tuple[str, str], Any] = field(default_factory=dict)
     regex_timeout: float = DEFAULT_TIMEOUT
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -60,17 +65,25 @@ class CompiledForm:
 def compile_form(definition: dict[str, Any], version_id: int | None = None,
                  regex_timeout: float = DEFAULT_TIMEOUT) -> CompiledForm:
     """Prepare a checked ``definition`` for ``validate``."""
+    from formflow.conditions import tree
     from formflow.fields.computed import formula_order
 
     fields = fields_of(definition)
+    conditions = {(key, attribute): tree.parse(item.get(attribute), fields, path=f"{key}.{attribute}")
+                  for key, item in fields.items() for attribute in CONDITION_ATTRIBUTES
+                  if item.get(attribute) is not None}
     schema = {"$schema": DRAFT, "type": "object", "properties": value_schemas(fields),
               "additionalProperties": False}
-    validator = RecordValidator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    validator.regex_timeout = regex_timeout  # type: ignore[attr-defined]
+    validator_class = record_validator_class(regex_timeout)
+    validator = validator_class(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     order = tuple(_as_field(item, fields) for item in formula_order(fields))
     return CompiledForm(version_id=version_id, definition=definition, fields=fields, validator=validator,
                         formula_order=order, title_field=_title_field(definition, fields),
-                        regex_timeout=regex_timeout)
+                        conditions=conditions, regex_timeout=regex_timeout)
+
+
+#: field attributes holding condition trees over the record
+CONDITION_ATTRIBUTES = ("visible_if", "required_if")
 
 
 def _as_field(item: Field | str, fields: dict[str, Field]) -> Field:
@@ -161,15 +174,11 @@ class _Validation:
         try:
             value = item.type.coerce(item, raw, self.context)
         except CoercionError as error:
+            # the type's messages are made to stand beside the field (inline) or under its key (API)
             for problem in error.field_errors(key):
-                message = self.with_label(key, problem.message) if problem.field == key else problem.message
-                self.fail(problem.field, problem.code, message)
+                self.fail(problem.field, problem.code, problem.message)
             return
         clean[key] = value
-
-    def with_label(self, key: str, message: str) -> str:
-        """A coercion message names no field: prefix the label so the message stands on its own."""
-        return gettext("%(label)s: %(message)s", label=self.label(key), message=message)
 
     def apply_defaults(self, clean: dict[str, Any]) -> None:
         for key, item in self.compiled.fields.items():
@@ -179,17 +188,25 @@ class _Validation:
             try:
                 clean[key] = item.type.coerce(item, default, self.context)
             except CoercionError as error:
-                self.fail(key, error.code, self.with_label(key, error.message))
+                self.fail(key, error.code, error.message)
 
     def visible_keys(self, clean: dict[str, Any]) -> set[str]:
         """The fields whose ``visible_if`` holds on this record (or that have none)."""
-        return {key for key, item in self.compiled.fields.items()
-                if item.get("visible_if") is None or self.holds(item.get("visible_if"), clean)}
+        return {key for key in self.compiled.fields if self.holds(key, "visible_if", clean, default=True)}
 
-    def holds(self, condition: dict[str, Any], clean: dict[str, Any]) -> bool:
+    def holds(self, key: str, attribute: str, clean: dict[str, Any], default: bool) -> bool:
+        """Whether the field's condition ``attribute`` holds on the record; ``default`` without one.
+
+        Conditions may name system columns (owner, state...): the caller passes their values in
+        ``context.extra["system_values"]`` (conditions.python.record_values of the stored record).
+        """
         from formflow.conditions import python
 
-        return bool(python.evaluate(condition, clean, evaluation_context(self.context)))
+        condition = self.compiled.conditions.get((key, attribute))
+        if condition is None:
+            return default
+        values = {**self.context.extra.get("system_values", {}), **clean}
+        return bool(python.evaluate(condition, values, evaluation_context(self.context)))
 
     def check_schema(self, values: dict[str, Any]) -> None:
         for error in self.compiled.validator.iter_errors(values):
@@ -220,24 +237,25 @@ class _Validation:
         for key, item in self.compiled.fields.items():
             if key in self.failed or key not in visible or item.type.computed or not is_empty(clean.get(key)):
                 continue
-            required_if = item.get("required_if")
-            if item.required or (required_if is not None and self.holds(required_if, clean)):
+            if item.required or self.holds(key, "required_if", clean, default=False):
                 self.fail(key, "required", gettext("%(label)s is required", label=self.label(key)))
 
     def compute(self, clean: dict[str, Any]) -> None:
         """Store each formula's result, in dependency order (a formula may use another's result)."""
         for item in self.compiled.formula_order:
             if isinstance(item.type, DependsOnFields):
-                clean[item.key] = item.type.evaluate(item, clean, self.context)
+                clean[item.key] = item.type.evaluate(item, clean, self.context,  # type: ignore[call-arg]
+                                                     fields=self.compiled.fields)
 
 
 def evaluation_context(context: FieldContext) -> Any:
     """The condition evaluator's context for a field context (actor, team, timezone, now)."""
     from formflow.conditions.context import EvaluationContext
 
+    now = {"now": context.now} if context.now is not None else {}
     return EvaluationContext(user_id=context.actor_user_id,
                              team_user_ids=tuple(context.extra.get("team_user_ids", ())),
-                             timezone=context.timezone, now=context.now)
+                             timezone=context.timezone, **now)
 
 
 def _extra_key(error: ValidationError) -> str | None:
