@@ -103,3 +103,48 @@ def statements(session: Session) -> Iterator[list[str]]:
     event.listen(engine, "before_cursor_execute", collect)
     yield collected
     event.remove(engine, "before_cursor_execute", collect)
+
+
+@pytest.fixture
+def hide_fields(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Make fields hidden (``hidden``) or read-only (``read_only``) for one actor, through the policy."""
+    from formflow.permissions import policy
+
+    original = policy.field_mask
+
+    def restrict(actor: Actor, hidden: tuple[str, ...] = (), read_only: tuple[str, ...] = ()) -> None:
+        def field_mask(who: Actor, form: Form, field_keys: list[str]) -> policy.FieldMask:
+            mask = original(who, form, field_keys)
+            if who.user_id != actor.user_id:
+                return mask
+            return policy.FieldMask(readable=mask.readable - set(hidden),
+                                    writable=mask.writable - set(hidden) - set(read_only))
+
+        monkeypatch.setattr(policy, "field_mask", field_mask)
+
+    return restrict
+
+
+@pytest.fixture
+def own_records_only(monkeypatch: pytest.MonkeyPatch) -> Callable[[Actor], None]:
+    """Limit one actor's scope to the records they own, through the policy."""
+    from formflow.permissions import policy
+
+    original = policy.scope_filter
+
+    def restrict(actor: Actor) -> None:
+        def scope_filter(who: Actor, form: Form) -> Any:
+            condition = original(who, form)
+            return condition & (Record.owner_id == who.user_id) if who.user_id == actor.user_id else condition
+
+        monkeypatch.setattr(policy, "scope_filter", scope_filter)
+
+    return restrict
+
+
+@pytest.fixture
+def other_member(session: Session, make_user: Callable[..., Any], workspace: Any) -> Actor:
+    """A second member of the workspace."""
+    from formflow.permissions.actor import load_actor
+
+    return load_actor(session, make_user(workspace, name="Grace"), workspace)
