@@ -32,6 +32,8 @@ ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstu
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATETIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$")
+#: operands are whole seconds, like stored field values, so SQL can compare their text forms
+OPERAND_DATETIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(Z|[+-]\d{2}:\d{2})?$")
 
 
 def parse_date(value: Any) -> date | None:
@@ -221,6 +223,8 @@ class DecimalKind(ValueKind):
     sql_type = Numeric(38, 10)
 
     def python_value(self, stored: Any) -> Any:
+        if isinstance(stored, Decimal):
+            return stored if stored.is_finite() else None
         if is_number(stored):
             stored = str(stored)
         if not isinstance(stored, str) or stored == "":
@@ -287,7 +291,8 @@ class DatetimeKind(ValueKind):
         return parse_datetime(stored)
 
     def is_operand(self, value: Any) -> bool:
-        return isinstance(value, str) and parse_datetime(value) is not None
+        return (isinstance(value, str) and OPERAND_DATETIME_PATTERN.match(value) is not None
+                and parse_datetime(value) is not None)
 
     def stored(self, operand: Any) -> Any:
         return format_datetime(operand)

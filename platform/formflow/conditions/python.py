@@ -26,7 +26,7 @@ def evaluate(condition: Condition, data: Mapping[str, Any], context: EvaluationC
 def _evaluate(node: Node, data: Mapping[str, Any], context: EvaluationContext) -> bool:
     match node:
         case Leaf():
-            value = node.kind.python_value(data.get(node.field))
+            value = node.comparable(data.get(node.field))
             operand = node.operator.operand.resolve(node.value, node.kind, context)
             return evaluate_guarded(node.operator, value, operand, node.kind)
         case AllOf():

@@ -63,6 +63,18 @@ class Leaf:
     operator: Operator
     kind: ValueKind
     value: Any
+    #: the form field, when the condition was parsed against Field objects or definitions
+    source: Field | None = None
+
+    def comparable(self, stored: Any) -> Any:
+        """A stored value as the condition compares it: what the field's SQL expression would give
+        (``FieldType.sql_literal``: a region is its deepest code), normalised by the value kind."""
+        if self.source is not None and stored is not None:
+            try:
+                stored = self.source.type.sql_literal(self.source, stored)
+            except (TypeError, ValueError, ArithmeticError):
+                stored = None
+        return self.kind.python_value(stored)
 
 
 @dataclass(frozen=True)
@@ -117,17 +129,19 @@ class Condition:
         return {leaf.field for leaf in self.leaves()}
 
 
-def value_kind(spec: FieldSpec) -> ValueKind | None:
-    """The value kind of a field given as a Field, a definition dict or a kind name; None if unknown."""
+def resolve_field(spec: FieldSpec) -> tuple[ValueKind | None, Field | None]:
+    """The value kind (None if unknown) and the Field of a field given as a Field, a definition dict or
+    a value-kind name (no Field then)."""
+    field: Field | None = None
     if isinstance(spec, str):
         name = spec
     else:
         try:
             field = spec if isinstance(spec, Field) else Field(dict(spec))
         except (KeyError, TypeError):
-            return None
-        name = getattr(field, "value_kind", None) or field.type.value_kind
-    return kinds.get(name) if name in kinds else None
+            return None, None
+        name = field.value_kind
+    return (kinds.get(name) if name in kinds else None), field
 
 
 class _Parser:
@@ -190,7 +204,7 @@ class _Parser:
             ok = False
             self.error(f"{path}.{key}", "condition_invalid",
                        gettext("Unexpected key %(key)s in a condition.", key=str(key)[:64]))
-        field, kind = self.field(tree["field"], f"{path}.field")
+        field, kind, source = self.field(tree["field"], f"{path}.field")
         operator = self.operator(tree.get("op"), f"{path}.op")
         if field is None or kind is None or operator is None:
             return None
@@ -202,22 +216,22 @@ class _Parser:
         for suffix, message in operator.operand.problems(value, kind):
             ok = False
             self.error(f"{path}.value{suffix}", "condition_value", message)
-        return Leaf(path, field, operator, kind, value) if ok else None
+        return Leaf(path, field, operator, kind, value, source) if ok else None
 
-    def field(self, key: Any, path: str) -> tuple[str | None, ValueKind | None]:
+    def field(self, key: Any, path: str) -> tuple[str | None, ValueKind | None, Field | None]:
         if not isinstance(key, str) or not FIELD_KEY.match(key):
             self.error(path, "condition_field_name", gettext(
                 "A field key is a lower-case letter followed by up to 62 letters, digits or underscores."))
-            return None, None
+            return None, None, None
         spec = SYSTEM_FIELDS.get(key) or self.fields.get(key)
         if spec is None:
             self.error(path, "condition_unknown_field", gettext("Unknown field %(field)s.", field=key))
-            return None, None
-        kind = value_kind(spec)
+            return None, None, None
+        kind, source = resolve_field(spec)
         if kind is None:
             self.error(path, "condition_unknown_field",
                        gettext("The field %(field)s has an unknown type.", field=key))
-        return key, kind
+        return key, kind, source
 
     def operator(self, name: Any, path: str) -> Operator | None:
         if isinstance(name, str) and name in operators:
