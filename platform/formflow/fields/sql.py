@@ -33,14 +33,35 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    literal_column,
     select,
+    text,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.visitors import InternalTraversal
 
 #: field and column keys, the only names that go into a JSON path (so inlining them is safe)
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+class Inline(ColumnElement[str]):
+    """A string constant rendered inline as SQL text ('$.amount'), never as a bound parameter.
+
+    Unlike ``literal_column`` it is no column, so ``Index(name, expression)`` still finds its table.
+    """
+
+    inherit_cache = True
+    _traverse_internals = [("value", InternalTraversal.dp_string)]
+    type = String()
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+
+@compiles(Inline)
+def _render_inline(element: Inline, compiler: Any, **kw: Any) -> str:
+    return "'" + element.value.replace("'", "''") + "'"
 
 
 def _checked(path: tuple[str, ...]) -> tuple[str, ...]:
@@ -90,7 +111,7 @@ class SqliteJson(JsonDialect):
     name = "sqlite"
 
     def _path(self, path: tuple[str, ...]) -> Any:
-        return literal_column("'$." + ".".join(_checked(path)) + "'")
+        return Inline("$." + ".".join(_checked(path)))
 
     def text(self, data_column: Any, path: tuple[str, ...]) -> ColumnElement[str]:
         return func.json_extract(data_column, self._path(path), type_=String)
@@ -115,19 +136,19 @@ class PostgresJson(JsonDialect):
     def _object(self, data_column: Any, path: tuple[str, ...]) -> Any:
         value = data_column
         for part in _checked(path)[:-1]:
-            value = value.op("->", return_type=JSONB)(literal_column(f"'{part}'"))
+            value = value.op("->", return_type=JSONB)(Inline(part))
         return value
 
     def text(self, data_column: Any, path: tuple[str, ...]) -> ColumnElement[str]:
-        value = self._object(data_column, path).op("->>", return_type=Text)(literal_column(f"'{path[-1]}'"))
+        value = self._object(data_column, path).op("->>", return_type=Text)(Inline(path[-1]))
         return value.collate("C")
 
     def _raw_text(self, data_column: Any, path: tuple[str, ...]) -> ColumnElement[str]:
-        return self._object(data_column, path).op("->>", return_type=Text)(literal_column(f"'{path[-1]}'"))
+        return self._object(data_column, path).op("->>", return_type=Text)(Inline(path[-1]))
 
     def json(self, data_column: Any, path: tuple[str, ...]) -> ColumnElement[Any]:
-        value = self._object(data_column, path).op("->", return_type=JSONB)(literal_column(f"'{path[-1]}'"))
-        return func.nullif(value, literal_column("'null'::jsonb"), type_=JSONB)
+        value = self._object(data_column, path).op("->", return_type=JSONB)(Inline(path[-1]))
+        return func.nullif(value, text("'null'::jsonb"), type_=JSONB)
 
     def boolean(self, data_column: Any, path: tuple[str, ...]) -> ColumnElement[bool]:
         return cast(self._raw_text(data_column, path), Boolean)
@@ -142,7 +163,7 @@ class PostgresJson(JsonDialect):
         return cast(self._raw_text(data_column, path), Numeric(38, scale, asdecimal=True))
 
     def list_contains(self, data_column: Any, path: tuple[str, ...], item: Any) -> ColumnElement[bool]:
-        value = self._object(data_column, path).op("->", return_type=JSONB)(literal_column(f"'{path[-1]}'"))
+        value = self._object(data_column, path).op("->", return_type=JSONB)(Inline(path[-1]))
         probe = cast(literal(json.dumps([item], ensure_ascii=False), Text), JSONB)
         return value.op("@>", is_comparison=True)(probe)
 
