@@ -34,6 +34,11 @@ MAX_DEFINITION_CHARS = 2_000_000
 #: deepest condition tree in visible_if / required_if unless the MAX_CONDITION_DEPTH setting says otherwise
 DEFAULT_CONDITION_DEPTH = 12
 
+def N_(message: str) -> str:  # noqa: N802  (the name babel extracts by default)
+    """Mark ``message`` for the catalog where it is translated later, with ``gettext(variable)``."""
+    return message
+
+
 _TEXTS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"zh-CN": {"type": "string", "maxLength": 2000},
@@ -274,7 +279,7 @@ def _attribute_code(error: ValidationError) -> str:
 
 
 def _attribute_message(error: ValidationError, name: str) -> str:
-    message = _ATTRIBUTE_MESSAGES.get(str(error.validator), "The attribute '%(name)s' is not valid")
+    message = _ATTRIBUTE_MESSAGES.get(str(error.validator), N_("The attribute '%(name)s' is not valid"))
     limit = error.validator_value
     if error.validator in ("enum", "const"):
         limit = ", ".join(str(value) for value in (limit if isinstance(limit, list) else [limit]))
@@ -283,17 +288,17 @@ def _attribute_message(error: ValidationError, name: str) -> str:
 
 #: jsonschema keyword -> message about a definition attribute; the fallback says it is not valid
 _ATTRIBUTE_MESSAGES = {
-    "additionalProperties": "Unknown attribute '%(name)s'",
-    "required": "The attribute '%(name)s' is missing",
-    "type": "The attribute '%(name)s' has the wrong type",
-    "minItems": "The attribute '%(name)s' needs at least %(limit)s entries",
-    "maxItems": "The attribute '%(name)s' allows at most %(limit)s entries",
-    "minimum": "The attribute '%(name)s' must be at least %(limit)s",
-    "maximum": "The attribute '%(name)s' must be at most %(limit)s",
-    "minLength": "The attribute '%(name)s' must be at least %(limit)s characters",
-    "maxLength": "The attribute '%(name)s' must be at most %(limit)s characters",
-    "enum": "The attribute '%(name)s' must be one of: %(limit)s",
-    "const": "The attribute '%(name)s' must be one of: %(limit)s",
+    "additionalProperties": N_("Unknown attribute '%(name)s'"),
+    "required": N_("The attribute '%(name)s' is missing"),
+    "type": N_("The attribute '%(name)s' has the wrong type"),
+    "minItems": N_("The attribute '%(name)s' needs at least %(limit)s entries"),
+    "maxItems": N_("The attribute '%(name)s' allows at most %(limit)s entries"),
+    "minimum": N_("The attribute '%(name)s' must be at least %(limit)s"),
+    "maximum": N_("The attribute '%(name)s' must be at most %(limit)s"),
+    "minLength": N_("The attribute '%(name)s' must be at least %(limit)s characters"),
+    "maxLength": N_("The attribute '%(name)s' must be at most %(limit)s characters"),
+    "enum": N_("The attribute '%(name)s' must be one of: %(limit)s"),
+    "const": N_("The attribute '%(name)s' must be one of: %(limit)s"),
 }
 
 

@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from formflow.errors import FieldError, ValidationFailed
 from formflow.fields.base import CoercionError, DependsOnFields, Field, FieldContext, HasColumns
 from formflow.fields.patterns import DEFAULT_TIMEOUT, PatternTimeout, pattern_matches
-from formflow.forms.definition import fields_of
+from formflow.forms.definition import N_, fields_of
 from formflow.forms.schema import DRAFT, value_schemas
 from formflow.i18n import gettext, label, use_locale
 
@@ -312,22 +312,22 @@ def _fixed(message: str) -> Callable[[ValidationError, str], str]:
 
 #: jsonschema keyword -> localized message; the fallback says the value is not valid
 _MESSAGES: dict[str, Callable[[ValidationError, str], str]] = {
-    "type": _fixed("%(label)s has the wrong kind of value"),
+    "type": _fixed(N_("%(label)s has the wrong kind of value")),
     "format": _invalid,
     "pattern": _pattern,
-    "maxLength": _limit("%(label)s must be at most %(limit)s characters"),
-    "minLength": _limit("%(label)s must be at least %(limit)s characters"),
-    "minimum": _limit("%(label)s must be at least %(limit)s"),
-    "exclusiveMinimum": _limit("%(label)s must be greater than %(limit)s"),
-    "maximum": _limit("%(label)s must be at most %(limit)s"),
-    "exclusiveMaximum": _limit("%(label)s must be less than %(limit)s"),
-    "multipleOf": _limit("%(label)s must be a multiple of %(limit)s"),
-    "enum": _fixed("%(label)s is not one of the allowed choices"),
-    "const": _fixed("%(label)s is not one of the allowed choices"),
-    "minItems": _limit("%(label)s needs at least %(limit)s items"),
-    "maxItems": _limit("%(label)s allows at most %(limit)s items"),
-    "uniqueItems": _fixed("%(label)s lists the same item twice"),
-    "required": _fixed("%(label)s is required"),
-    "additionalProperties": _fixed("%(label)s is not a field of this form"),
-    "unevaluatedProperties": _fixed("%(label)s is not a field of this form"),
+    "maxLength": _limit(N_("%(label)s must be at most %(limit)s characters")),
+    "minLength": _limit(N_("%(label)s must be at least %(limit)s characters")),
+    "minimum": _limit(N_("%(label)s must be at least %(limit)s")),
+    "exclusiveMinimum": _limit(N_("%(label)s must be greater than %(limit)s")),
+    "maximum": _limit(N_("%(label)s must be at most %(limit)s")),
+    "exclusiveMaximum": _limit(N_("%(label)s must be less than %(limit)s")),
+    "multipleOf": _limit(N_("%(label)s must be a multiple of %(limit)s")),
+    "enum": _fixed(N_("%(label)s is not one of the allowed choices")),
+    "const": _fixed(N_("%(label)s is not one of the allowed choices")),
+    "minItems": _limit(N_("%(label)s needs at least %(limit)s items")),
+    "maxItems": _limit(N_("%(label)s allows at most %(limit)s items")),
+    "uniqueItems": _fixed(N_("%(label)s lists the same item twice")),
+    "required": _fixed(N_("%(label)s is required")),
+    "additionalProperties": _fixed(N_("%(label)s is not a field of this form")),
+    "unevaluatedProperties": _fixed(N_("%(label)s is not a field of this form")),
 }
