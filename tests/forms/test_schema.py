@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 from jsonschema import Draft202012Validator
+from tests.forms.conftest import definition, field
 
 from formflow.fields import registry
 from formflow.fields.base import Field
 from formflow.forms.schema import DRAFT, compile_schema
-from tests.forms.conftest import definition, field
 
 OPTIONS = [{"value": "new", "label": {"en": "New"}}, {"value": "won", "label": {"en": "Won"}}]
 LEADS = definition(field("name", required=True, max_length=20), field("amount", "number", min=0),

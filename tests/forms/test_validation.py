@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
+from tests.forms.conftest import definition, field
 
 from formflow.errors import ValidationFailed
 from formflow.fields.base import FieldContext
 from formflow.forms.validation import CompiledForm, compile_form, record_validator_class, validate
-from tests.forms.conftest import definition, field
 
 OPTIONS = [{"value": "new", "label": {"en": "New"}}, {"value": "won", "label": {"en": "Won"}},
            {"value": "lost", "label": {"en": "Lost"}}]
@@ -21,7 +21,8 @@ LEADS = definition(
     field("amount", "number", label={"en": "Amount", "zh-CN": "金额"}, min=0),
     field("stage", "select", options=OPTIONS, default="new"),
     field("phone", "phone", label={"en": "Phone number", "zh-CN": "手机号"}),
-    field("lost_reason", "textarea", required=True, visible_if={"field": "stage", "op": "eq", "value": "lost"}),
+    field("lost_reason", "textarea", required=True,
+          visible_if={"field": "stage", "op": "eq", "value": "lost"}),
     field("discount", "percent", required_if={"field": "amount", "op": "gt", "value": 10000}),
     field("total", "formula", expression="amount * (1 - discount / 100)", result_type="number"),
     field("double_total", "formula", expression="total * 2", result_type="number"),
@@ -70,8 +71,9 @@ def test_declared_title_field_wins_over_the_first_text_field() -> None:
 
 
 def test_every_error_is_reported_at_once(leads: CompiledForm) -> None:
-    assert sorted(errors_of(leads, {"name": "x" * 21, "amount": "many", "stage": "maybe", "phone": "12"})) == [
-        ("amount", "not_number"), ("name", "too_long"), ("phone", "invalid_phone"), ("stage", "unknown_option")]
+    bad = {"name": "x" * 21, "amount": "many", "stage": "maybe", "phone": "12"}
+    assert sorted(errors_of(leads, bad)) == [("amount", "not_number"), ("name", "too_long"),
+                                             ("phone", "invalid_phone"), ("stage", "unknown_option")]
 
 
 def test_unknown_field_is_refused(leads: CompiledForm) -> None:
@@ -191,13 +193,15 @@ def test_hidden_field_message_in_chinese(leads: CompiledForm, zh_catalog: None) 
 
 
 def test_unknown_field_message_in_chinese(leads: CompiledForm, zh_catalog: None) -> None:
-    assert messages_of(leads, {"name": "Ada", "ghost": 1}, locale="zh_CN")["ghost"] == "'ghost' 不是此表单的字段"
+    messages = messages_of(leads, {"name": "Ada", "ghost": 1}, locale="zh_CN")
+    assert messages["ghost"] == "'ghost' 不是此表单的字段"
 
 
 def schema_checked(compiled: CompiledForm, extra: dict[str, dict[str, Any]]) -> CompiledForm:
     """``compiled`` with more constraints in its record schema, as a type's value_schema might add."""
     schema = dict(compiled.validator.schema)
-    schema["properties"] = {key: {**value, **extra.get(key, {})} for key, value in schema["properties"].items()}
+    schema["properties"] = {key: {**value, **extra.get(key, {})}
+                            for key, value in schema["properties"].items()}
     return dataclasses.replace(compiled, validator=with_checker(schema, 0.05))
 
 
@@ -233,8 +237,8 @@ def test_schema_errors_inside_subtable_rows_use_the_column_path_and_label(leads:
     items = schema["properties"]["items"]
     row = items["items"]
     sku = {**row["properties"]["sku"], "pattern": "^[A-Z]"}
-    schema["properties"] = {**schema["properties"],
-                            "items": {**items, "items": {**row, "properties": {**row["properties"], "sku": sku}}}}
+    row = {**row, "properties": {**row["properties"], "sku": sku}}
+    schema["properties"] = {**schema["properties"], "items": {**items, "items": row}}
     compiled = dataclasses.replace(leads, validator=with_checker(schema, 0.05))
     assert messages_of(compiled, {"name": "Ada", "items": [{"sku": "A1"}, {"sku": "b2"}]}) == {
         "items.1.sku": "SKU is not valid"}
