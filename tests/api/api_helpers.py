@@ -9,6 +9,18 @@ from werkzeug.test import TestResponse
 
 PROBLEM_TYPE = "application/problem+json"
 
+#: the 'leads' form the API tests publish
+LEADS_DEFINITION = {
+    "fields": [
+        {"key": "name", "type": "text", "label": {"en": "Name", "zh-CN": "名称"}, "required": True,
+         "indexed": True, "searchable": True},
+        {"key": "amount", "type": "number", "label": {"en": "Amount"}},
+        {"key": "stage", "type": "select", "label": {"en": "Stage"},
+         "options": [{"value": "new", "label": {"en": "New"}}, {"value": "won", "label": {"en": "Won"}}]},
+        {"key": "email", "type": "email", "label": {"en": "Email"}, "unique": True},
+    ],
+}
+
 
 class ApiClient:
     """The Flask test client with a bearer token and English messages on every request."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from api_helpers import ApiClient
+from api_helpers import LEADS_DEFINITION, ApiClient
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
@@ -53,3 +53,30 @@ def other_api(client: FlaskClient, make_token, make_user, make_workspace) -> Api
     """An admin of another workspace."""
     other = make_workspace(name="Other")
     return ApiClient(client, make_token(make_user(other, role="admin", name="Stranger"), other))
+
+
+@pytest.fixture
+def app_key(api: ApiClient) -> str:
+    assert api.post("/apps", json={"key": "crm", "name": "CRM"}).status_code == 201
+    return "crm"
+
+
+@pytest.fixture
+def form_id(api: ApiClient, app_key: str) -> int:
+    """A published 'leads' form (name, amount, stage, email)."""
+    response = api.post(f"/apps/{app_key}/forms", json={"key": "leads", "name": "Leads",
+                                                         "definition": LEADS_DEFINITION})
+    assert response.status_code == 201, response.get_json()
+    form = response.get_json()["id"]
+    assert api.post(f"/forms/{form}/publish", json={}).status_code == 201
+    return form
+
+
+@pytest.fixture
+def make_record(api: ApiClient, form_id: int) -> Callable[..., dict]:
+    def make(**data: object) -> dict:
+        response = api.post(f"/forms/{form_id}/records", json={"data": {"name": "ACME", **data}})
+        assert response.status_code == 201, response.get_json()
+        return response.get_json()
+
+    return make

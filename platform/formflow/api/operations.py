@@ -92,13 +92,21 @@ class ApiDefinition:
         self.prefix = prefix
         self.operations: list[Operation] = []
         self.components: dict[str, dict[str, Any]] = {}
+        self.checked_as: dict[str, dict[str, Any]] = {}
         self.path_parameters = dict(path_parameters)
 
-    def component(self, name: str, schema: dict[str, Any]) -> dict[str, str]:
-        """Register a named schema; returns the ``$ref`` to use in other schemas."""
+    def component(self, name: str, schema: dict[str, Any], checked_as: dict[str, Any] | None = None
+                  ) -> dict[str, str]:
+        """Register a named schema; returns the ``$ref`` to use in other schemas.
+
+        ``checked_as`` is what request checks use instead, for a part a service checks itself with
+        better messages (form definitions, condition trees): the API then only checks its shape.
+        """
         if name in self.components and self.components[name] != schema:
             raise ValueError(f"component {name!r} is defined twice")
         self.components[name] = schema
+        if checked_as is not None:
+            self.checked_as[name] = checked_as
         return {"$ref": f"#/components/schemas/{name}"}
 
     def operation(self, method: str, rule: str, *, summary: str, tags: tuple[str, ...],
@@ -149,7 +157,7 @@ class ApiDefinition:
     def body_validator(self, operation: Operation) -> Draft202012Validator:
         """The validator of ``operation``'s body; ``$ref`` to components resolve in this definition."""
         if operation.validator is None:
-            schema = {**operation.body, "components": {"schemas": self.components}}
+            schema = {**operation.body, "components": {"schemas": {**self.components, **self.checked_as}}}
             operation.validator = Draft202012Validator(schema)
         return operation.validator
 

@@ -12,8 +12,11 @@ from typing import Any
 from formflow.accounts.models import User, Workspace
 from formflow.api.definition import KEY_SCHEMA, api
 from formflow.apps.models import App
+from formflow.conditions import tree as condition_tree
+from formflow.forms.definition import definition_schema
 from formflow.forms.models import Form, FormVersion
 from formflow.permissions.actor import Actor
+from formflow.records.models import Comment
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 DATETIME = {"type": "string", "format": "date-time"}
@@ -80,23 +83,49 @@ def render_app(app: App) -> dict[str, Any]:
             "created_at": timestamp(app.created_at)}
 
 
-FORM_DEFINITION = api.component("FormDefinition", {
-    "type": "object",
-    "description": "Fields, layout and title field (docs/internals.md, 'Form definition'); the form "
-                   "service checks every attribute and answers 422 with one error per problem.",
-    "required": ["fields"],
-    "properties": {
-        "fields": {"type": "array", "items": {"type": "object", "required": ["key", "type", "label"],
-                                              "properties": {"key": KEY_SCHEMA, "type": {"type": "string"}}}},
-        "layout": {"type": ["object", "null"]},
-        "title_field": {"type": ["string", "null"]},
-    },
-})
+def _embedded(prefix: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with its ``$defs`` moved into components named ``prefix + Name``.
+
+    Components live in the OpenAPI document, where a nested ``#/$defs/...`` would resolve against
+    the document root; so definitions become components and references are rewritten to them.
+    """
+    names = {name: prefix + name.title().replace("_", "") for name in schema.get("$defs", {})}
+
+    def rewrite(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: (_rewrite_ref(item, names) if key == "$ref" else rewrite(item))
+                    for key, item in value.items() if key not in ("$defs", "$schema", "$id")}
+        if isinstance(value, list):
+            return [rewrite(item) for item in value]
+        return value
+
+    for name, definition in schema.get("$defs", {}).items():
+        api.component(names[name], rewrite(definition))
+    return rewrite(schema)
+
+
+def _rewrite_ref(reference: str, names: dict[str, str]) -> str:
+    name = reference.removeprefix("#/$defs/")
+    return f"#/components/schemas/{names[name]}" if name in names else reference
+
+
+FORM_DEFINITION = api.component(
+    "FormDefinition",
+    {**_embedded("Field", definition_schema()),
+     "description": "Fields, layout and title field (docs/internals.md, 'Form definition'); the form "
+                    "service checks it and answers 422 with one error per problem."},
+    checked_as={"type": "object"})
+CONDITION = api.component(
+    "Condition",
+    {**_embedded("Condition", condition_tree.schema()),
+     "description": "A condition tree (docs/internals.md, 'Conditions'): leaves "
+                    "`{field, op, value}`, groups `all`/`any` (lists) and `not`."},
+    checked_as={"type": "object"})
 FORM = api.component("Form", {
     "type": "object",
-    "required": ["id", "app", "key", "name", "current_version", "draft_updated_at", "created_at"],
+    "required": ["id", "app_id", "key", "name", "current_version", "draft_updated_at", "created_at"],
     "properties": {
-        "id": ID, "app": KEY_SCHEMA, "key": KEY_SCHEMA, "name": STORED_LABELS,
+        "id": ID, "app_id": ID, "key": KEY_SCHEMA, "name": STORED_LABELS,
         "current_version": {"type": ["integer", "null"], "minimum": 1,
                             "description": "Number of the published version records use; null before "
                                            "the first publish."},
@@ -124,16 +153,16 @@ PUBLISH = api.component("Publish", {
 })
 
 
-def render_form_summary(form: Form, app_key: str, current_version: int | None) -> dict[str, Any]:
+def render_form_summary(form: Form, current_version: FormVersion | None) -> dict[str, Any]:
     """A form as lists show it: without its draft."""
-    return {"id": form.id, "app": app_key, "key": form.key, "name": form.name,
-            "current_version": current_version, "draft_updated_at": timestamp(form.draft_updated_at),
-            "created_at": timestamp(form.created_at)}
+    return {"id": form.id, "app_id": form.app_id, "key": form.key, "name": form.name,
+            "current_version": current_version.number if current_version is not None else None,
+            "draft_updated_at": timestamp(form.draft_updated_at), "created_at": timestamp(form.created_at)}
 
 
-def render_form(form: Form, app_key: str, current_version: int | None) -> dict[str, Any]:
+def render_form(form: Form, current_version: FormVersion | None) -> dict[str, Any]:
     """A form with the definition being edited."""
-    return {**render_form_summary(form, app_key, current_version), "draft": form.draft}
+    return {**render_form_summary(form, current_version), "draft": form.draft}
 
 
 FORM_VERSION = api.component("FormVersion", {
@@ -161,3 +190,94 @@ def render_version(version: FormVersion) -> dict[str, Any]:
     """A published version with its definition and record schema."""
     return {**render_version_summary(version), "definition": version.definition,
             "json_schema": version.json_schema}
+
+
+RECORD = api.component("Record", {
+    "type": "object",
+    "description": "A record (docs/internals.md, 'Records'); `data` holds only the fields the token's "
+                   "user may read; `titles` names related records by id.",
+    "required": ["id", "form", "form_version", "version", "state", "owner", "data", "titles",
+                 "created_at", "updated_at", "created_by", "updated_by"],
+    "properties": {
+        "id": ID, "form": KEY_SCHEMA, "form_version": ID,
+        "version": {"type": "integer", "minimum": 1, "description": "Optimistic-locking counter."},
+        "state": {"type": ["string", "null"]}, "owner": NULLABLE_ID,
+        "data": {"type": "object"},
+        "titles": {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": {"type": "string"}}},
+        "created_at": DATETIME, "updated_at": DATETIME, "created_by": NULLABLE_ID, "updated_by": NULLABLE_ID,
+        "deleted_at": NULLABLE_DATETIME,
+    },
+})
+RECORD_PAGE = api.component("RecordPage", {
+    "type": "object",
+    "required": ["items", "next_cursor", "total", "total_is_estimate", "links"],
+    "properties": {
+        "items": {"type": "array", "items": RECORD},
+        "next_cursor": {"type": ["string", "null"], "description": "Pass as `cursor` for the next page."},
+        "total": {"type": ["integer", "null"], "minimum": 0},
+        "total_is_estimate": {"type": "boolean",
+                              "description": "More matches than counted exactly; `total` estimates."},
+        "links": {"type": "object", "required": ["next"],
+                  "properties": {"next": {"type": ["string", "null"],
+                                          "description": "URL of the next page (GET lists only)."}}},
+    },
+})
+NEW_RECORD = api.component("NewRecord", {
+    "type": "object", "required": ["data"], "additionalProperties": False,
+    "properties": {"data": {"type": "object", "description": "Field values by key; the form's current "
+                                                             "version validates them (422 per field)."}},
+})
+RECORD_CHANGES = api.component("RecordChanges", {
+    "type": "object", "required": ["data"], "additionalProperties": False,
+    "properties": {
+        "version": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1,
+                    "description": "The version the changes were made to (or send If-Match)."},
+        "data": {"type": "object", "description": "Only the fields that change."},
+    },
+})
+SORT_KEY_PATTERN = "-?[a-z][a-z0-9_]{0,62}"
+FIELD_KEY_PATTERN = "[a-z][a-z0-9_]{0,62}"
+RECORD_QUERY = api.component("RecordQuery", {
+    "type": "object", "additionalProperties": False,
+    "description": "A list query in a body, for filters too long for a URL.",
+    "properties": {
+        "filter": {"oneOf": [CONDITION, {"type": "null"}]},
+        "sort": {"type": "array", "maxItems": 6,
+                 "items": {"type": "string", "pattern": f"^{SORT_KEY_PATTERN}$"}},
+        "fields": {"type": "array", "maxItems": 500,
+                   "items": {"type": "string", "pattern": f"^{FIELD_KEY_PATTERN}$"}},
+        "search": {"type": "string", "maxLength": 200},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 500},
+        "cursor": {"type": "string", "maxLength": 40_000},
+        "offset": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
+        "total": {"type": "boolean", "default": True, "description": "Count the matches."},
+    },
+})
+REVISION = api.component("Revision", {
+    "type": "object", "required": ["id", "action", "record_version", "diff", "actor", "created_at"],
+    "properties": {
+        "id": ID, "action": {"type": "string"}, "record_version": {"type": "integer"},
+        "diff": {"type": "object", "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
+                 "description": "`{field: [old, new]}` over the fields the user may read."},
+        "actor": NULLABLE_ID, "created_at": DATETIME,
+    },
+})
+REVISION_LIST = api.component("RevisionList", {
+    "type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": REVISION}}})
+COMMENT = api.component("Comment", {
+    "type": "object", "required": ["id", "author", "body", "created_at"],
+    "properties": {"id": ID, "author": NULLABLE_ID, "body": {"type": "string"}, "created_at": DATETIME},
+})
+COMMENT_LIST = api.component("CommentList", {
+    "type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": COMMENT}}})
+NEW_COMMENT = api.component("NewComment", {
+    "type": "object", "required": ["body"], "additionalProperties": False,
+    "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 10_000}},
+})
+
+
+def render_comment(comment: Comment) -> dict[str, Any]:
+    """A comment just added (lists come serialized from ``records.queries``)."""
+    return {"id": comment.id, "author": comment.author_id, "body": comment.body,
+            "created_at": timestamp(comment.created_at)}
