@@ -95,6 +95,8 @@ class NumberField(FieldType):
     value_kind = "number"
     #: the suffix display adds ("%" for percent)
     unit: ClassVar[str] = ""
+    #: largest magnitude accepted
+    limit: ClassVar[Decimal] = LIMIT
     examples = Examples(
         config={"min": -1000, "max": 100000},
         valid=("12.5", "1,234", 3, 0.1, "-7", "１２", "1e3", Decimal("2.25")),
@@ -126,7 +128,7 @@ class NumberField(FieldType):
             return None
         if field.get("decimals") is not None:
             value = value.quantize(Decimal(1).scaleb(-int(field.get("decimals"))), rounding=ROUND_HALF_UP)
-        if abs(value) > LIMIT:
+        if abs(value) > self.limit:
             raise CoercionError("out_of_range", context.translate("The number is too large"))
         low, high = field.get("min"), field.get("max")
         if low is not None and value < Decimal(str(low)):
@@ -184,6 +186,7 @@ class IntegerField(NumberField):
 
     name = "integer"
     value_kind = "integer"
+    limit = Decimal(SAFE_INTEGER)
     examples = Examples(
         config={},
         valid=("42", 7, "-3", "1,000", "12.0", 0),
@@ -204,8 +207,6 @@ class IntegerField(NumberField):
             return None
         if value != value.to_integral_value():
             raise CoercionError("not_integer", context.translate("Enter a whole number"))
-        if abs(value) > SAFE_INTEGER:
-            raise CoercionError("out_of_range", context.translate("The number is too large"))
         return int(value)
 
     def sql_expression(self, field: Field, data_column: Any, dialect_name: str) -> ColumnElement[Any]:
