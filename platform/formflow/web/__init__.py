@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 from babel.support import NullTranslations, Translations
-from flask import Flask, flash, redirect, request, url_for
+from flask import Flask, current_app, flash, g, redirect, request, url_for
 from flask_babel import Babel, Domain, get_locale
 from flask_babel import gettext as _
 from flask_login import LoginManager
@@ -72,6 +72,12 @@ def _csrf_protect() -> None:
         csrf.protect(apply_exemptions=True)
 
 
+def _timezone() -> str:
+    """Dates show in the current workspace's timezone, else the instance default."""
+    place = g.get("formflow_place")
+    return place.workspace.timezone if place is not None else current_app.config["DEFAULT_TIMEZONE"]
+
+
 def _html_lang() -> str:
     """The <html lang> value of the current locale ('zh-CN' or 'en')."""
     return normalize_locale(str(get_locale() or "")).replace("_", "-")
@@ -79,14 +85,14 @@ def _html_lang() -> str:
 
 def register(app: Flask) -> None:
     """Mount the page blueprints, login, CSRF protection, translations and error pages."""
-    from formflow.web import auth, workspaces
+    from formflow.web import auth, records, workspaces
     from formflow.web.context import current_path, form_page_url, template_context
     from formflow.web.errors import register_error_handlers
 
     app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("DEFAULT_LOCALE", "zh_CN"))
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config.get("DEFAULT_TIMEZONE", "Asia/Shanghai"))
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(TRANSLATIONS_DIR)
-    _Babel(app, locale_selector=request_locale)
+    _Babel(app, locale_selector=request_locale, timezone_selector=_timezone)
 
     login_manager = LoginManager(app)
     login_manager.user_loader(_load_user)
@@ -105,3 +111,4 @@ def register(app: Flask) -> None:
     register_error_handlers(app)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(workspaces.blueprint)
+    app.register_blueprint(records.blueprint)
