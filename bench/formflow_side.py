@@ -21,6 +21,7 @@ from formflow.accounts import service as accounts
 from formflow.accounts import tokens
 from formflow.accounts.models import User, Workspace
 from formflow.apps import service as apps
+from formflow.apps.models import App
 from formflow.db import make_engine, make_sessionmaker
 from formflow.fields.base import Field
 from formflow.forms import service as forms
@@ -49,6 +50,7 @@ class Setup:
     workspace: Workspace
     user: User
     actor: Actor
+    app: App
     form: Form
     token: str
 
@@ -57,7 +59,7 @@ class Setup:
         return self.sessions()
 
 
-def create_form(session: Session, actor: Actor, app: Any, key: str) -> Form:
+def create_form(session: Session, actor: Actor, app: App, key: str) -> Form:
     """The lead form under ``key``, published (its expression indexes and SQL view exist afterwards)."""
     form = forms.create_form(session, actor, app, key, {"zh-CN": "线索", "en": "Leads"}, LEAD_FORM)
     forms.publish(session, actor, form, confirm=True)
@@ -79,7 +81,7 @@ def setup(database_url: str) -> Setup:
     form = create_form(session, actor, app, "leads")
     _token, plaintext = tokens.create_token(session, user, workspace, "bench")
     session.close()
-    return Setup(engine, sessions, workspace, user, actor, form, plaintext)
+    return Setup(engine, sessions, workspace, user, actor, app, form, plaintext)
 
 
 def load(

@@ -31,7 +31,7 @@ from bench.data import LoadResult, generate_leads, load_baseline, search_terms
 from bench.http_load import Request, drive, send
 from bench.measure import summarize
 from bench.report import write_reports
-from bench.servers import REPO, gunicorn
+from bench.servers import REPO, ServedApp, gunicorn
 
 RESULTS = REPO / "bench" / "results"
 #: seed of the payloads the API create benchmark posts (not the loaded leads)
@@ -61,17 +61,9 @@ def make_plan(records: int | None, quick: bool, concurrency: int, seconds: float
     """The full plan (1M leads, long runs) or the quick smoke plan (20k leads, short runs)."""
     if quick:
         records = records or 20_000
-        return Plan(
-            records=records,
-            iterations=60,
-            warmup=10,
-            api_iterations=60,
-            concurrency=concurrency,
-            load_warmup_s=0.5,
-            load_seconds=seconds or 3,
-            bulk_sample=min(records, 2_000),
-            search_terms=6,
-        )
+        return Plan(records=records, iterations=40, warmup=5, api_iterations=40, concurrency=concurrency,
+                    load_warmup_s=0.5, load_seconds=seconds or 2, bulk_sample=min(records, 1_000),
+                    search_terms=6)
     records = records or 1_000_000
     return Plan(
         records=records,
@@ -117,14 +109,9 @@ def load_everything(plan: Plan, leads: list[dict[str, Any]], folder: Path) -> tu
     # Like for like, at the end of the load (the table already holds every lead): the same rows once
     # through the service and once as raw executemany, each into a fresh form of its own.
     sample = leads[: plan.bulk_sample]
-    session = setup.session()
-    app = session.get(formflow_side.Form, setup.form.id).app_id
-    from formflow.apps.models import App
-
-    app_row = session.get(App, app)
-    service_form = formflow_side.create_form(session, setup.actor, app_row, "leads_service_sample")
-    raw_form = formflow_side.create_form(session, setup.actor, app_row, "leads_raw_sample")
-    session.close()
+    with setup.session() as session:
+        service_form = formflow_side.create_form(session, setup.actor, setup.app, "leads_service_sample")
+        raw_form = formflow_side.create_form(session, setup.actor, setup.app, "leads_raw_sample")
     print(f"bulk insert sample: {len(sample):,} rows through the service and as raw SQL...", flush=True)
     results["sample_rows"] = len(sample)
     results["formflow_bulk_create_sample"] = _load_figures(formflow_side.load(setup, service_form, sample))
@@ -317,10 +304,11 @@ def api_benchmarks(plan: Plan, folder: Path, setup: formflow_side.Setup, terms: 
     overrides = {"DATABASE_URL": f"sqlite:///{folder / 'formflow.db'}", "SECRET_KEY": "bench-secret-key"}
     formflow_spec = f"formflow.app:create_app({overrides!r}, {str(folder / 'instance')!r})"
     results: dict[str, Any] = {}
-    with (
-        gunicorn(baseline_spec, folder / "baseline-gunicorn.log", health_path="/health") as baseline,
-        gunicorn(formflow_spec, folder / "formflow-gunicorn.log", health_path="/") as formflow,
-    ):
+    apps = (
+        ServedApp(baseline_spec, folder / "baseline-gunicorn.log", "/health"),
+        ServedApp(formflow_spec, folder / "formflow-gunicorn.log", "/"),
+    )
+    with gunicorn(*apps) as (baseline, formflow):
         print("API: list and search latency (sequential requests)...", flush=True)
         results["list"] = _sequential(
             plan,
@@ -442,16 +430,30 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"environment": environment(plan)}
     folder = fresh_dir(args.out / "run")
 
+    phases: dict[str, float] = {}
+    mark = time.perf_counter()
+
+    def phase(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        phases[name] = round(now - mark, 1)
+        mark = now
+
     print(f"generating {plan.records:,} leads...", flush=True)
     leads = generate_leads(plan.records)
     terms = search_terms(leads, plan.search_terms)
+    phase("generate")
     baseline, setup, results["bulk"] = load_everything(plan, leads, folder)
     del leads
+    phase("load")
     print("in-process list and search latency...", flush=True)
     results["inprocess"] = inprocess_reads(plan, baseline, setup, terms)
     baseline.dispose()
     setup.engine.dispose()
+    phase("inprocess")
     results["api"] = api_benchmarks(plan, folder, setup, terms)
+    phase("api")
+    results["environment"]["phase_seconds"] = phases
     results["environment"]["load_average_end"] = os.getloadavg()
     results["environment"]["total_seconds"] = round(time.perf_counter() - started, 1)
     write_reports(results, args.out)

@@ -53,62 +53,52 @@ def _wait_ready(
     raise RuntimeError(f"gunicorn on port {port} not ready after {timeout_s} s:\n{log.read_text()[-3000:]}")
 
 
-@contextmanager
-def gunicorn(
-    app_spec: str,
-    log: Path,
-    *,
-    workers: int = 2,
-    threads: int = 4,
-    health_path: str = "/",
-    env: dict[str, str] | None = None,
-) -> Iterator[Server]:
-    """Run ``gunicorn app_spec`` (gthread workers) until the block ends, then stop it (SIGTERM, then SIGKILL).
+@dataclass(frozen=True)
+class ServedApp:
+    """A WSGI app to serve: gunicorn's ``module:factory(literal args)`` spec, a log file, a health URL."""
 
-    ``app_spec`` is gunicorn's ``module:factory(literal args)``; the repository root is the working
-    directory, so ``bench`` is importable.
-    """
+    spec: str
+    log: Path
+    health_path: str = "/"
+
+
+def _start(app: ServedApp, workers: int, threads: int) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--chdir",
-        str(REPO),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
-        "--keep-alive",
-        "30",
-        "--log-level",
-        "warning",
-        "--error-logfile",
-        "-",
-        app_spec,
-    ]
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **(env or {})},
-            start_new_session=True,
-        )
+    command = [sys.executable, "-m", "gunicorn", "--chdir", str(REPO), "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
+               "--keep-alive", "30", "--graceful-timeout", "5", "--log-level", "warning",
+               "--error-logfile", "-", app.spec]
+    app.log.parent.mkdir(parents=True, exist_ok=True)
+    with app.log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT,
+                                   env=dict(os.environ), start_new_session=True)
+    return process, port
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def gunicorn(*apps: ServedApp, workers: int = 2, threads: int = 4) -> Iterator[list[Server]]:
+    """Serve each app with gunicorn (gthread workers) until the block ends, then stop them (SIGTERM).
+
+    The apps start together (their workers import in parallel) and are ready when the block begins;
+    the repository root is the working directory, so ``bench`` is importable.
+    """
+    started: list[tuple[subprocess.Popen[bytes], int]] = []
     try:
-        _wait_ready(process, port, health_path, log)
-        yield Server("127.0.0.1", port, process.pid)
+        for app in apps:
+            started.append(_start(app, workers, threads))
+        for app, (process, port) in zip(apps, started, strict=True):
+            _wait_ready(process, port, app.health_path, app.log)
+        yield [Server("127.0.0.1", port, process.pid) for process, port in started]
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        for process, _port in started:
+            _stop(process)
