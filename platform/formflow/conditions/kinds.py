@@ -214,6 +214,9 @@ class IntegerKind(NumberKind):
     def python_value(self, stored: Any) -> Any:
         return stored if is_number(stored) and float(stored).is_integer() else None
 
+    def is_operand(self, value: Any) -> bool:
+        return self.python_value(value) is not None
+
 
 class DecimalKind(ValueKind):
     """Exact decimals stored as strings (currency), compared numerically."""
