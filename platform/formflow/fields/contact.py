@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -13,6 +14,10 @@ from formflow.errors import FieldError
 from formflow.fields import registry
 from formflow.fields.base import CoercionError, Examples, Field, FieldContext, definition_error
 from formflow.fields.text import TextField, text_input
+
+
+#: a scheme ("mailto:"), but not a host with a port ("example.com:8080/")
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d+(?:/|$))")
 
 
 @registry.register
@@ -180,18 +185,19 @@ class UrlField(TextField):
         invalid = CoercionError("invalid_url", context.translate("Enter a web address like https://example.com"))
         if not isinstance(raw, str) or any(char.isspace() for char in text):
             raise invalid
-        if "://" not in text:
-            if ":" in text.split("/", 1)[0].split("@")[-1].rstrip("0123456789"):
-                raise invalid  # a scheme like "javascript:" or "mailto:"
+        scheme = _SCHEME.match(text)
+        if scheme is None:
             text = "https://" + text
+        elif scheme.group(1).lower() not in ("http", "https") or not text[scheme.end():].startswith("//"):
+            raise invalid  # "javascript:", "mailto:", "ftp://"...
         try:
             parts = urlsplit(text)
             host = (parts.hostname or "").encode("idna").decode("ascii")
             port = parts.port
         except (ValueError, UnicodeError):
             raise invalid from None
-        if parts.scheme.lower() not in ("http", "https") or "." not in host.strip(".") and host != "localhost":
-            raise invalid
+        if parts.username is not None or ("." not in host.strip(".") and host != "localhost"):
+            raise invalid  # credentials in a link are a phishing trick
         netloc = host + (f":{port}" if port else "")
         url = urlunsplit((parts.scheme.lower(), netloc, quote(parts.path, safe="/%:@!$&'()*+,;=-._~"),
                           quote(parts.query, safe="=&%:@!$'()*+,;/?-._~"),
