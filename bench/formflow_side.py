@@ -242,3 +242,26 @@ def api_list_path(form_id: int, cursor: str | None = None) -> str:
 def api_search_path(form_id: int, term: str) -> str:
     """The search benchmark's query through the API."""
     return f"/api/v1/forms/{form_id}/records?search={quote(term)}&sort=-id&limit={PAGE}"
+
+
+def traced_plans(engine: Engine, call: Any) -> list[dict[str, Any]]:
+    """Run ``call()`` and return the SELECTs it sent to ``records`` with SQLite's plan for each."""
+    from sqlalchemy import event
+
+    statements: list[tuple[str, Any]] = []
+
+    def capture(
+        _connection: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _executemany: bool
+    ) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM records" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    return [
+        {"sql": " ".join(statement.split()), "plan": query_plan(engine, statement, tuple(parameters))}
+        for statement, parameters in statements
+    ]

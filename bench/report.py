@@ -210,9 +210,14 @@ def render_markdown(results: dict[str, Any]) -> str:
     parts += [f"- {'PASS' if met else 'FAIL'}: {what}: {value}" for what, value, met in targets(results)]
     plans = results["inprocess"].get("plans", {})
     if plans:
-        parts += ["", "### Query plans (raw SQL)", ""]
-        for name, lines in plans.items():
-            parts += [f"- {name}: " + "; ".join(f"`{line}`" for line in lines)]
+        parts += ["", "### Query plans", ""]
+        for name, entries in plans.items():
+            for entry in entries if entries and isinstance(entries[0], dict) else [{"plan": entries}]:
+                parts.append(f"- {name}: " + "; ".join(f"`{line}`" for line in entry["plan"]))
+    checks = results["inprocess"].get("checks", {})
+    if checks:
+        verdict = "identical" if checks["list_first_page_identical"] else "; ".join(checks["problems"])
+        parts += ["", f"First list page on the three sides (amounts in order): {verdict}."]
     parts += ["", "Medians after warm-up runs; see bench/README.md for method and caveats.", ""]
     return "\n".join(parts)
 

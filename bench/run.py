@@ -61,9 +61,17 @@ def make_plan(records: int | None, quick: bool, concurrency: int, seconds: float
     """The full plan (1M leads, long runs) or the quick smoke plan (20k leads, short runs)."""
     if quick:
         records = records or 20_000
-        return Plan(records=records, iterations=40, warmup=5, api_iterations=40, concurrency=concurrency,
-                    load_warmup_s=0.5, load_seconds=seconds or 2, bulk_sample=min(records, 1_000),
-                    search_terms=6)
+        return Plan(
+            records=records,
+            iterations=40,
+            warmup=5,
+            api_iterations=40,
+            concurrency=concurrency,
+            load_warmup_s=0.5,
+            load_seconds=seconds or 2,
+            bulk_sample=min(records, 1_000),
+            search_terms=6,
+        )
     records = records or 1_000_000
     return Plan(
         records=records,
@@ -208,12 +216,37 @@ def inprocess_reads(
             "raw_sql_list": formflow_side.query_plan(setup.engine, raw_list),
             "raw_sql_search": formflow_side.query_plan(setup.engine, raw_search, (phrases[0],)),
         }
-        results["list"]["matching_records"] = formflow_list(0).total
+        results["plans"]["formflow_query_layer_list"] = formflow_side.traced_plans(
+            setup.engine, lambda: formflow_list(0)
+        )
+        results["plans"]["formflow_query_layer_search"] = formflow_side.traced_plans(
+            setup.engine,
+            lambda: formflow_side.query_page(formflow_session, setup, formflow_side.search_query(terms[0])),
+        )
+        first = formflow_list(0)
+        results["list"]["matching_records"] = first.total
+        results["checks"] = same_results(
+            [item["data"]["amount"] for item in first.items],
+            [f"{lead.amount:.2f}" for lead in baseline_list(0)[0]],
+            [row["data"]["amount"] for row in formflow_side.run_raw(raw, raw_list)],
+        )
     finally:
         raw.close()
         baseline_session.close()
         formflow_session.close()
     return results
+
+
+def same_results(formflow: list[str], baseline: list[str], raw: list[str]) -> dict[str, Any]:
+    """Check that the three sides return the same first page (amounts in order): equal work is compared."""
+    problems = []
+    if formflow != baseline:
+        problems.append("Formflow's first page differs from the baseline's")
+    if formflow != raw:
+        problems.append("Formflow's first page differs from raw SQL's")
+    for problem in problems:
+        print("WARNING:", problem, file=sys.stderr)
+    return {"list_first_page_identical": not problems, "problems": problems}
 
 
 def _compare(plan: Plan, calls: dict[str, Callable[[int], Any]]) -> dict[str, Any]:
