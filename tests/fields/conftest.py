@@ -36,8 +36,12 @@ def context() -> FieldContext:
 @pytest.fixture
 def samples_table(session: Session) -> Table:
     """A table ``field_samples(id, data JSON)`` in the test database, like records.data."""
-    table = Table("field_samples", MetaData(), Column("id", Integer, primary_key=True, autoincrement=False),
-                  Column("data", JSONData, nullable=False))
+    table = Table(
+        "field_samples",
+        MetaData(),
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("data", JSONData, nullable=False),
+    )
     table.create(session.connection())
     session.commit()
     return table
@@ -57,4 +61,3 @@ def zh_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     i18n._translations.cache_clear()
     yield
     i18n._translations.cache_clear()
-

@@ -15,21 +15,31 @@ def numbered(format_: str) -> Field:
     return Field({"key": "code", "type": "auto_number", "format": format_})
 
 
-@pytest.mark.parametrize(("format_", "seq", "rendered"), [
-    ("LEAD-{YYYY}-{seq:6}", 42, "LEAD-2026-000042"),
-    ("{YY}{MM}{DD}-{seq:3}", 7, "261201-007"),
-    ("NO.{seq}", 1234, "NO.1234"),
-    ("{seq:2}", 123, "123"),
-])
+@pytest.mark.parametrize(
+    ("format_", "seq", "rendered"),
+    [
+        ("LEAD-{YYYY}-{seq:6}", 42, "LEAD-2026-000042"),
+        ("{YY}{MM}{DD}-{seq:3}", 7, "261201-007"),
+        ("NO.{seq}", 1234, "NO.1234"),
+        ("{seq:2}", 123, "123"),
+    ],
+)
 def test_render(format_, seq, rendered):
     field = numbered(format_)
     assert field.type.render(field, seq, NOW, "Asia/Shanghai") == rendered
 
 
-@pytest.mark.parametrize(("format_", "period"), [
-    ("LEAD-{seq:6}", ""), ("LEAD-{YYYY}-{seq:6}", "2026"), ("{YY}-{seq:4}", "2026"),
-    ("{YYYY}{MM}-{seq:4}", "202612"), ("{MM}-{seq:4}", "202612"), ("{YYYY}{MM}{DD}{seq:3}", "20261201"),
-])
+@pytest.mark.parametrize(
+    ("format_", "period"),
+    [
+        ("LEAD-{seq:6}", ""),
+        ("LEAD-{YYYY}-{seq:6}", "2026"),
+        ("{YY}-{seq:4}", "2026"),
+        ("{YYYY}{MM}-{seq:4}", "202612"),
+        ("{MM}-{seq:4}", "202612"),
+        ("{YYYY}{MM}{DD}{seq:3}", "20261201"),
+    ],
+)
 def test_period_follows_the_date_parts(format_, period):
     field = numbered(format_)
     assert field.type.period(field, NOW, "Asia/Shanghai") == period

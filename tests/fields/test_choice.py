@@ -7,13 +7,27 @@ import pytest
 from formflow.fields.base import CoercionError, FieldContext
 
 EN = FieldContext(locale="en")
-OPTIONS = [{"value": "new", "label": {"zh-CN": "新建", "en": "New"}, "color": "#1677ff"},
-           {"value": "won", "label": {"zh-CN": "赢单", "en": "Won"}},
-           {"value": "lost", "label": {"zh-CN": "输单", "en": "Lost"}}]
+OPTIONS = [
+    {"value": "new", "label": {"zh-CN": "新建", "en": "New"}, "color": "#1677ff"},
+    {"value": "won", "label": {"zh-CN": "赢单", "en": "Won"}},
+    {"value": "lost", "label": {"zh-CN": "输单", "en": "Lost"}},
+]
 
 
-@pytest.mark.parametrize(("raw", "stored"), [("true", True), ("on", True), ("1", True), ("是", True), (1, True),
-                                             ("false", False), ("off", False), ("0", False), ("否", False)])
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("true", True),
+        ("on", True),
+        ("1", True),
+        ("是", True),
+        (1, True),
+        ("false", False),
+        ("off", False),
+        ("0", False),
+        ("否", False),
+    ],
+)
 def test_boolean_reads_form_values(make_field, raw, stored):
     field = make_field("boolean")
     assert field.type.coerce(field, raw, EN) is stored
@@ -73,7 +87,11 @@ def test_duplicate_option_values_are_a_definition_problem(make_field):
 def test_client_hints_carry_options_with_labels_and_colors(make_field):
     field = make_field("select", options=OPTIONS)
     hints = field.type.client_hints(field)
-    assert hints["options"][0] == {"value": "new", "label": {"zh-CN": "新建", "en": "New"}, "color": "#1677ff"}
+    assert hints["options"][0] == {
+        "value": "new",
+        "label": {"zh-CN": "新建", "en": "New"},
+        "color": "#1677ff",
+    }
 
 
 def test_search_text_has_value_and_both_labels(make_field):

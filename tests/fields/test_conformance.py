@@ -16,8 +16,21 @@ from formflow.fields.base import CoercionError, Field, FieldContext, FieldType, 
 
 TYPES = registry.names()
 KINDS = {"text", "number", "decimal", "integer", "boolean", "date", "datetime", "list", "object"}
-COMMON_ATTRIBUTES = {"key", "type", "label", "help", "placeholder", "required", "indexed", "unique", "searchable",
-                     "default", "visible_if", "required_if", "read_only"}
+COMMON_ATTRIBUTES = {
+    "key",
+    "type",
+    "label",
+    "help",
+    "placeholder",
+    "required",
+    "indexed",
+    "unique",
+    "searchable",
+    "default",
+    "visible_if",
+    "required_if",
+    "read_only",
+}
 
 
 def sample(name: str) -> tuple[FieldType, Field, dict[str, Field]]:
@@ -40,7 +53,11 @@ def stored_values(name: str) -> list[Any]:
 
 
 SORTABLE = [name for name in TYPES if sample(name)[0].is_sortable(sample(name)[1])]
-LISTS = [name for name in TYPES if isinstance(registry.get(name), ListValues) and sample(name)[1].value_kind == "list"]
+LISTS = [
+    name
+    for name in TYPES
+    if isinstance(registry.get(name), ListValues) and sample(name)[1].value_kind == "list"
+]
 
 
 def validator(schema: dict[str, Any]) -> Draft202012Validator:
@@ -48,9 +65,30 @@ def validator(schema: dict[str, Any]) -> Draft202012Validator:
 
 
 def test_registry_has_every_builtin_type() -> None:
-    assert set(TYPES) >= {"text", "textarea", "number", "integer", "currency", "percent", "boolean", "date",
-                          "datetime", "select", "multiselect", "email", "phone", "url", "rating", "user",
-                          "relation", "subtable", "attachment", "region", "formula", "auto_number"}
+    assert set(TYPES) >= {
+        "text",
+        "textarea",
+        "number",
+        "integer",
+        "currency",
+        "percent",
+        "boolean",
+        "date",
+        "datetime",
+        "select",
+        "multiselect",
+        "email",
+        "phone",
+        "url",
+        "rating",
+        "user",
+        "relation",
+        "subtable",
+        "attachment",
+        "region",
+        "formula",
+        "auto_number",
+    }
 
 
 @pytest.mark.parametrize("name", TYPES)
@@ -174,12 +212,15 @@ def fill(session: Session, table: Table, name: str) -> dict[int, Any]:
 
 
 @pytest.mark.parametrize("name", TYPES)
-def test_sql_expression_is_null_exactly_for_missing_values(name: str, session: Session, samples_table: Table) -> None:
+def test_sql_expression_is_null_exactly_for_missing_values(
+    name: str, session: Session, samples_table: Table
+) -> None:
     field_type, field, _ = sample(name)
     values = fill(session, samples_table, name)
     expression = field_type.sql_expression(field, samples_table.c.data, session.get_bind().dialect.name)
-    present = session.scalars(select(samples_table.c.id).where(expression.is_not(None))
-                              .order_by(samples_table.c.id)).all()
+    present = session.scalars(
+        select(samples_table.c.id).where(expression.is_not(None)).order_by(samples_table.c.id)
+    ).all()
     assert present == sorted(values)
 
 
@@ -188,8 +229,9 @@ def test_sql_expression_sorts_like_python(name: str, session: Session, samples_t
     field_type, field, _ = sample(name)
     values = fill(session, samples_table, name)
     expression = field_type.sql_expression(field, samples_table.c.data, session.get_bind().dialect.name)
-    ordered = session.scalars(select(samples_table.c.id).where(expression.is_not(None))
-                              .order_by(expression, samples_table.c.id)).all()
+    ordered = session.scalars(
+        select(samples_table.c.id).where(expression.is_not(None)).order_by(expression, samples_table.c.id)
+    ).all()
     expected = sorted(values, key=lambda row_id: (field_type.sql_literal(field, values[row_id]), row_id))
     assert ordered == expected
 
@@ -212,13 +254,16 @@ def test_sql_contains_finds_lists_holding_an_item(name: str, session: Session, s
     dialect_name = session.get_bind().dialect.name
     for item in {item for value in values.values() for item in value}:
         condition = field_type.sql_contains(field, samples_table.c.data, dialect_name, item)
-        matched = session.scalars(select(samples_table.c.id).where(condition).order_by(samples_table.c.id)).all()
+        matched = session.scalars(
+            select(samples_table.c.id).where(condition).order_by(samples_table.c.id)
+        ).all()
         assert matched == [row_id for row_id, value in values.items() if item in value], item
 
 
 @pytest.mark.parametrize("name", TYPES)
-def test_sql_expression_has_no_parameters_and_can_be_indexed(name: str, session: Session,
-                                                              samples_table: Table) -> None:
+def test_sql_expression_has_no_parameters_and_can_be_indexed(
+    name: str, session: Session, samples_table: Table
+) -> None:
     field_type, field, _ = sample(name)
     fill(session, samples_table, name)
     dialect = session.get_bind().dialect
@@ -226,5 +271,9 @@ def test_sql_expression_has_no_parameters_and_can_be_indexed(name: str, session:
     assert expression.compile(dialect=dialect).params == {}
     Index(f"ix_samples_{name}", expression).create(session.connection())
     session.commit()
-    assert session.scalar(select(samples_table.c.id).where(expression.is_not(None)).order_by(samples_table.c.id)
-                          .limit(1)) == 1
+    assert (
+        session.scalar(
+            select(samples_table.c.id).where(expression.is_not(None)).order_by(samples_table.c.id).limit(1)
+        )
+        == 1
+    )

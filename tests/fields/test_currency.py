@@ -16,16 +16,19 @@ def currency(**config) -> Field:
     return Field({"key": "amount", "type": "currency", **config})
 
 
-@pytest.mark.parametrize(("raw", "stored"), [
-    (0.1, "0.10"),
-    ("0.30", "0.30"),
-    ("1234.5", "1234.50"),
-    ("¥1,234.56", "1234.56"),
-    ("-0", "0.00"),
-    ("100.000", "100.00"),
-    (7, "7.00"),
-    (Decimal("0.1") + Decimal("0.2"), "0.30"),
-])
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        (0.1, "0.10"),
+        ("0.30", "0.30"),
+        ("1234.5", "1234.50"),
+        ("¥1,234.56", "1234.56"),
+        ("-0", "0.00"),
+        ("100.000", "100.00"),
+        (7, "7.00"),
+        (Decimal("0.1") + Decimal("0.2"), "0.30"),
+    ],
+)
 def test_amounts_are_stored_exactly_with_the_field_scale(raw, stored):
     field = currency()
     assert field.type.coerce(field, raw, FieldContext(locale="en")) == stored
@@ -47,7 +50,9 @@ def test_more_places_than_the_scale_are_refused_not_rounded(raw):
     assert caught.value.message == "Enter at most 2 decimal places"
 
 
-@pytest.mark.parametrize(("scale", "raw", "stored"), [(0, "12", "12"), (4, "1.2345", "1.2345"), (4, "3", "3.0000")])
+@pytest.mark.parametrize(
+    ("scale", "raw", "stored"), [(0, "12", "12"), (4, "1.2345", "1.2345"), (4, "3", "3.0000")]
+)
 def test_scale_comes_from_the_field(scale, raw, stored):
     field = currency(scale=scale)
     assert field.type.coerce(field, raw, FieldContext(locale="en")) == stored
@@ -59,7 +64,9 @@ def test_scale_zero_refuses_cents():
         field.type.coerce(field, "12.5", FieldContext(locale="en"))
 
 
-@pytest.mark.parametrize(("config", "raw", "code"), [({"min": 0}, "-1", "below_min"), ({"max": "99.99"}, "100", "above_max")])
+@pytest.mark.parametrize(
+    ("config", "raw", "code"), [({"min": 0}, "-1", "below_min"), ({"max": "99.99"}, "100", "above_max")]
+)
 def test_bounds_are_enforced(config, raw, code):
     field = currency(**config)
     with pytest.raises(CoercionError) as caught:
@@ -67,11 +74,14 @@ def test_bounds_are_enforced(config, raw, code):
     assert caught.value.code == code
 
 
-@pytest.mark.parametrize(("config", "stored", "shown"), [
-    ({}, "1234567.50", "¥1,234,567.50"),
-    ({"currency": "USD"}, "-12.00", "-$12.00"),
-    ({"currency": "CHF", "scale": 0}, "1000", "CHF 1,000"),
-])
+@pytest.mark.parametrize(
+    ("config", "stored", "shown"),
+    [
+        ({}, "1234567.50", "¥1,234,567.50"),
+        ({"currency": "USD"}, "-12.00", "-$12.00"),
+        ({"currency": "CHF", "scale": 0}, "1000", "CHF 1,000"),
+    ],
+)
 def test_display_has_symbol_and_thousands_separators(config, stored, shown):
     field = currency(**config)
     assert field.type.display(field, stored, FieldContext(locale="en")) == shown
@@ -85,17 +95,27 @@ def test_sql_literal_is_a_decimal():
 def test_sql_compares_as_numbers_not_text(session, samples_table):
     field = currency()
     amounts = {1: "9.00", 2: "10.00", 3: "100.50", 4: "-2.00"}
-    session.execute(insert(samples_table), [{"id": key, "data": {"amount": value}} for key, value in amounts.items()])
+    session.execute(
+        insert(samples_table), [{"id": key, "data": {"amount": value}} for key, value in amounts.items()]
+    )
     session.commit()
     expression = field.type.sql_expression(field, samples_table.c.data, session.get_bind().dialect.name)
     assert session.scalars(select(samples_table.c.id).order_by(expression)).all() == [4, 1, 2, 3]
-    assert session.scalars(select(samples_table.c.id).where(expression > Decimal("9.5"))
-                           .order_by(samples_table.c.id)).all() == [2, 3]
+    assert session.scalars(
+        select(samples_table.c.id).where(expression > Decimal("9.5")).order_by(samples_table.c.id)
+    ).all() == [2, 3]
     assert session.scalar(select(expression).where(samples_table.c.id == 3)) == Decimal("100.50")
 
 
-@given(st.decimals(min_value=Decimal("-999999999999.99"), max_value=Decimal("999999999999.99"), places=2,
-                   allow_nan=False, allow_infinity=False))
+@given(
+    st.decimals(
+        min_value=Decimal("-999999999999.99"),
+        max_value=Decimal("999999999999.99"),
+        places=2,
+        allow_nan=False,
+        allow_infinity=False,
+    )
+)
 def test_stored_amount_round_trips_to_the_same_decimal(amount):
     field = currency()
     stored = field.type.coerce(field, str(amount), FieldContext(locale="en"))

@@ -14,26 +14,47 @@ from formflow.fields.expressions import FormulaSyntaxError, parse
 NOW = datetime(2026, 11, 23, 20, 0, tzinfo=UTC)  # 2026-11-24 in Shanghai
 CONTEXT = FieldContext(locale="en", now=NOW)
 
-FIELDS = {definition["key"]: Field(definition) for definition in [
-    {"key": "amount", "type": "currency"},
-    {"key": "discount", "type": "percent"},
-    {"key": "qty", "type": "integer"},
-    {"key": "name", "type": "text"},
-    {"key": "signed", "type": "date"},
-    {"key": "closed", "type": "date"},
-    {"key": "met_at", "type": "datetime"},
-    {"key": "vip", "type": "boolean"},
-    {"key": "stage", "type": "select", "options": [{"value": "won"}, {"value": "lost"}]},
-    {"key": "items", "type": "subtable", "columns": [
-        {"key": "sku", "type": "text"}, {"key": "price", "type": "currency"}, {"key": "qty", "type": "integer"}]},
-]}
-DATA = {"amount": "100.10", "discount": 10, "qty": 3, "name": "Acme", "signed": "2026-11-01", "closed": "2026-11-21",
-        "met_at": "2026-11-23T17:00:00Z", "vip": True, "stage": "won",
-        "items": [{"sku": "a", "price": "0.10", "qty": 1}, {"sku": "b", "price": "0.20", "qty": None}]}
+FIELDS = {
+    definition["key"]: Field(definition)
+    for definition in [
+        {"key": "amount", "type": "currency"},
+        {"key": "discount", "type": "percent"},
+        {"key": "qty", "type": "integer"},
+        {"key": "name", "type": "text"},
+        {"key": "signed", "type": "date"},
+        {"key": "closed", "type": "date"},
+        {"key": "met_at", "type": "datetime"},
+        {"key": "vip", "type": "boolean"},
+        {"key": "stage", "type": "select", "options": [{"value": "won"}, {"value": "lost"}]},
+        {
+            "key": "items",
+            "type": "subtable",
+            "columns": [
+                {"key": "sku", "type": "text"},
+                {"key": "price", "type": "currency"},
+                {"key": "qty", "type": "integer"},
+            ],
+        },
+    ]
+}
+DATA = {
+    "amount": "100.10",
+    "discount": 10,
+    "qty": 3,
+    "name": "Acme",
+    "signed": "2026-11-01",
+    "closed": "2026-11-21",
+    "met_at": "2026-11-23T17:00:00Z",
+    "vip": True,
+    "stage": "won",
+    "items": [{"sku": "a", "price": "0.10", "qty": 1}, {"sku": "b", "price": "0.20", "qty": None}],
+}
 
 
 def formula(expression: str, result_type: str = "number", **config) -> Field:
-    return Field({"key": "result", "type": "formula", "expression": expression, "result_type": result_type, **config})
+    return Field(
+        {"key": "result", "type": "formula", "expression": expression, "result_type": result_type, **config}
+    )
 
 
 def run(expression: str, result_type: str = "number", data: dict | None = None, **config):
@@ -41,35 +62,48 @@ def run(expression: str, result_type: str = "number", data: dict | None = None, 
     return field.type.evaluate(field, DATA if data is None else data, CONTEXT, fields=FIELDS)
 
 
-@pytest.mark.parametrize(("expression", "result_type", "expected"), [
-    ("amount * (1 - discount / 100)", "number", 90.09),
-    ("SUM(items.price)", "number", 0.3),
-    ("SUM(items.price) == 0.3", "boolean", True),
-    ("0.1 + 0.2 == 0.3", "boolean", True),
-    ("ROUND(10 / 3, 2)", "number", 3.33),
-    ("ROUND(2.5)", "number", 3),
-    ("ABS(-4) + MIN(3, 1, 2) + MAX(items.qty)", "number", 6),
-    ("IF(vip, 'VIP', 'normal')", "text", "VIP"),
-    ("IF(qty > 5, 'big', 'small')", "text", "small"),
-    ("CONCAT(name, '-', qty)", "text", "Acme-3"),
-    ("LEN(name) + LEN(items)", "number", 6),
-    ("DAYS(closed, signed)", "number", 20),
-    ("DAYS(TODAY(), signed)", "number", 23),
-    ("TODAY()", "date", "2026-11-24"),
-    ("signed + 7", "date", "2026-11-08"),
-    ("closed - signed", "number", 20),
-    ("DAYS(met_at, signed)", "number", 23),
-    ("stage == 'won' and not (qty < 1 or amount > 1000)", "boolean", True),
-    ("1 < qty < 5", "boolean", True),
-    ("qty % 2", "number", 1),
-    ("'a' + 'b'", "text", "ab"),
-])
+@pytest.mark.parametrize(
+    ("expression", "result_type", "expected"),
+    [
+        ("amount * (1 - discount / 100)", "number", 90.09),
+        ("SUM(items.price)", "number", 0.3),
+        ("SUM(items.price) == 0.3", "boolean", True),
+        ("0.1 + 0.2 == 0.3", "boolean", True),
+        ("ROUND(10 / 3, 2)", "number", 3.33),
+        ("ROUND(2.5)", "number", 3),
+        ("ABS(-4) + MIN(3, 1, 2) + MAX(items.qty)", "number", 6),
+        ("IF(vip, 'VIP', 'normal')", "text", "VIP"),
+        ("IF(qty > 5, 'big', 'small')", "text", "small"),
+        ("CONCAT(name, '-', qty)", "text", "Acme-3"),
+        ("LEN(name) + LEN(items)", "number", 6),
+        ("DAYS(closed, signed)", "number", 20),
+        ("DAYS(TODAY(), signed)", "number", 23),
+        ("TODAY()", "date", "2026-11-24"),
+        ("signed + 7", "date", "2026-11-08"),
+        ("closed - signed", "number", 20),
+        ("DAYS(met_at, signed)", "number", 23),
+        ("stage == 'won' and not (qty < 1 or amount > 1000)", "boolean", True),
+        ("1 < qty < 5", "boolean", True),
+        ("qty % 2", "number", 1),
+        ("'a' + 'b'", "text", "ab"),
+    ],
+)
 def test_formula_values(expression, result_type, expected):
     assert run(expression, result_type) == expected
 
 
-@pytest.mark.parametrize("expression", ["amount / 0", "missing_amount * 2", "name * 2", "name - 1", "ROUND(1, 'x')",
-                                        "signed + name", "qty > name"])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "amount / 0",
+        "missing_amount * 2",
+        "name * 2",
+        "name - 1",
+        "ROUND(1, 'x')",
+        "signed + name",
+        "qty > name",
+    ],
+)
 def test_evaluation_failures_give_null(expression):
     data = {**DATA, "missing_amount": None}
     fields = {**FIELDS, "missing_amount": Field({"key": "missing_amount", "type": "number"})}
@@ -98,12 +132,35 @@ def test_result_of_the_wrong_type_is_null():
     assert run("qty", "date") is None
 
 
-@pytest.mark.parametrize("expression", [
-    "name.upper()", "amount.__class__", "().__class__.__bases__", "__import__('os')", "_secret", "open('/etc/passwd')",
-    "eval('1')", "[1, 2]", "{'a': 1}", "amount[0]", "lambda: 1", "(x for x in items)", "9 ** 9 ** 9",
-    "IF(vip, a=1, b=2)", "SUM(*items)", "amount if vip else 0", "f'{name}'", "name.__len__", "SUM(items.__class__)",
-    "SUM(items.price.real)", "x := 1", "ROUND(1, 2, 3)", "1 +", "None",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "name.upper()",
+        "amount.__class__",
+        "().__class__.__bases__",
+        "__import__('os')",
+        "_secret",
+        "open('/etc/passwd')",
+        "eval('1')",
+        "[1, 2]",
+        "{'a': 1}",
+        "amount[0]",
+        "lambda: 1",
+        "(x for x in items)",
+        "9 ** 9 ** 9",
+        "IF(vip, a=1, b=2)",
+        "SUM(*items)",
+        "amount if vip else 0",
+        "f'{name}'",
+        "name.__len__",
+        "SUM(items.__class__)",
+        "SUM(items.price.real)",
+        "x := 1",
+        "ROUND(1, 2, 3)",
+        "1 +",
+        "None",
+    ],
+)
 def test_unsafe_or_unknown_constructs_do_not_parse(expression):
     with pytest.raises(FormulaSyntaxError):
         parse(expression)
@@ -170,7 +227,13 @@ def test_compute_fills_every_formula_in_order():
 
 
 def test_subtable_formula_columns_are_computed_per_row(make_field, context):
-    field = make_field("subtable", columns=[{"key": "qty", "type": "integer"}, {"key": "price", "type": "currency"},
-                                            {"key": "line", "type": "formula", "expression": "qty * price"}])
+    field = make_field(
+        "subtable",
+        columns=[
+            {"key": "qty", "type": "integer"},
+            {"key": "price", "type": "currency"},
+            {"key": "line", "type": "formula", "expression": "qty * price"},
+        ],
+    )
     rows = field.type.coerce(field, [{"qty": "2", "price": "1.25"}, {"qty": 1}], context)
     assert [row["line"] for row in rows] == [2.5, None]

@@ -13,17 +13,20 @@ from formflow.fields.keys import key_from_label
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
-@pytest.mark.parametrize(("label", "key"), [
-    ("客户名称", "ke_hu_ming_cheng"),
-    ("Phone number", "phone_number"),
-    ("客户Email地址", "ke_hu_email_di_zhi"),
-    ("  Deal   size (¥) ", "deal_size"),
-    ("Café owner", "cafe_owner"),
-    ("2nd phone", "f_2nd_phone"),
-    ("绿色", "lv_se"),
-    ("!!!", "field"),
-    ("", "field"),
-])
+@pytest.mark.parametrize(
+    ("label", "key"),
+    [
+        ("客户名称", "ke_hu_ming_cheng"),
+        ("Phone number", "phone_number"),
+        ("客户Email地址", "ke_hu_email_di_zhi"),
+        ("  Deal   size (¥) ", "deal_size"),
+        ("Café owner", "cafe_owner"),
+        ("2nd phone", "f_2nd_phone"),
+        ("绿色", "lv_se"),
+        ("!!!", "field"),
+        ("", "field"),
+    ],
+)
 def test_key_from_label(label, key):
     assert key_from_label(label, set()) == key
 

@@ -13,8 +13,10 @@ from formflow.fields.base import CoercionError, FieldContext
 EN = FieldContext(locale="en")
 
 
-@pytest.mark.parametrize(("raw", "stored"), [("12.5", 12.5), ("1,234", 1234), ("１２", 12), (" -7 ", -7), ("1e3", 1000),
-                                             (0.1, 0.1), ("12.0", 12)])
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [("12.5", 12.5), ("1,234", 1234), ("１２", 12), (" -7 ", -7), ("1e3", 1000), (0.1, 0.1), ("12.0", 12)],
+)
 def test_number_reads_browser_strings(make_field, raw, stored):
     field = make_field("number")
     value = field.type.coerce(field, raw, EN)

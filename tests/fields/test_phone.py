@@ -7,23 +7,27 @@ import pytest
 from formflow.fields.base import CoercionError, FieldContext
 
 
-@pytest.mark.parametrize(("raw", "stored"), [
-    ("13812345678", "+8613812345678"),
-    ("138 1234 5678", "+8613812345678"),
-    ("138-1234-5678", "+8613812345678"),
-    ("+86 138 1234 5678", "+8613812345678"),
-    ("008613812345678", "+8613812345678"),
-    ("+14155552671", "+14155552671"),
-    ("+44 20 7946 0958", "+442079460958"),
-    ("010-62345678", "+861062345678"),
-])
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("13812345678", "+8613812345678"),
+        ("138 1234 5678", "+8613812345678"),
+        ("138-1234-5678", "+8613812345678"),
+        ("+86 138 1234 5678", "+8613812345678"),
+        ("008613812345678", "+8613812345678"),
+        ("+14155552671", "+14155552671"),
+        ("+44 20 7946 0958", "+442079460958"),
+        ("010-62345678", "+861062345678"),
+    ],
+)
 def test_phone_is_stored_in_e164(make_field, context, raw, stored):
     field = make_field("phone")
     assert field.type.coerce(field, raw, context) == stored
 
 
-@pytest.mark.parametrize("raw", ["12345", "1381234567", "138123456789", "23812345678", "+999 123", "phone",
-                                 "+1 415 555"])
+@pytest.mark.parametrize(
+    "raw", ["12345", "1381234567", "138123456789", "23812345678", "+999 123", "phone", "+1 415 555"]
+)
 def test_invalid_phone_is_refused_in_english(make_field, raw):
     field = make_field("phone")
     with pytest.raises(CoercionError) as caught:
@@ -53,10 +57,13 @@ def test_mobile_only_refuses_landlines(make_field, context):
         field.type.coerce(field, "010-62345678", context)
 
 
-@pytest.mark.parametrize(("stored", "shown"), [
-    ("+8613812345678", "138 1234 5678"),
-    ("+14155552671", "+1 415-555-2671"),
-])
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+8613812345678", "138 1234 5678"),
+        ("+14155552671", "+1 415-555-2671"),
+    ],
+)
 def test_display_is_national_at_home_and_international_abroad(make_field, context, stored, shown):
     field = make_field("phone")
     assert field.type.display(field, stored, context) == shown

@@ -11,9 +11,17 @@ EN = FieldContext(locale="en")
 NANSHAN = {"province": "44", "city": "4403", "district": "440305"}
 
 
-@pytest.mark.parametrize("raw", [
-    NANSHAN, {"district": "440305"}, "440305", ["44", "4403", "440305"], "广东省 深圳市 南山区", "广东省/深圳市/南山区",
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        NANSHAN,
+        {"district": "440305"},
+        "440305",
+        ["44", "4403", "440305"],
+        "广东省 深圳市 南山区",
+        "广东省/深圳市/南山区",
+    ],
+)
 def test_region_input_forms_give_the_full_path(make_field, raw):
     field = make_field("region")
     assert field.type.coerce(field, raw, EN) == NANSHAN
@@ -41,18 +49,22 @@ def test_unknown_codes_are_refused(make_field, raw):
     assert caught.value.code == "unknown_region"
 
 
-@pytest.mark.parametrize(("level", "raw", "stored"), [
-    ("province", "440305", {"province": "44"}),
-    ("city", NANSHAN, {"province": "44", "city": "4403"}),
-    ("district", "441900003", {"province": "44", "city": "4419", "district": "441900003"}),
-])
+@pytest.mark.parametrize(
+    ("level", "raw", "stored"),
+    [
+        ("province", "440305", {"province": "44"}),
+        ("city", NANSHAN, {"province": "44", "city": "4403"}),
+        ("district", "441900003", {"province": "44", "city": "4419", "district": "441900003"}),
+    ],
+)
 def test_level_cuts_deeper_input(make_field, level, raw, stored):
     field = make_field("region", level=level)
     assert field.type.coerce(field, raw, EN) == stored
 
 
-@pytest.mark.parametrize(("level", "raw", "message"), [("city", "44", "Choose a city"),
-                                                       ("district", "4403", "Choose a district")])
+@pytest.mark.parametrize(
+    ("level", "raw", "message"), [("city", "44", "Choose a city"), ("district", "4403", "Choose a district")]
+)
 def test_shallower_input_than_the_level_is_refused(make_field, level, raw, message):
     field = make_field("region", level=level)
     with pytest.raises(CoercionError) as caught:
@@ -60,11 +72,14 @@ def test_shallower_input_than_the_level_is_refused(make_field, level, raw, messa
     assert caught.value.message == message
 
 
-@pytest.mark.parametrize(("value", "shown"), [
-    (NANSHAN, "广东省 深圳市 南山区"),
-    ({"province": "11", "city": "1101", "district": "110101"}, "北京市 东城区"),
-    ({"province": "44"}, "广东省"),
-])
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (NANSHAN, "广东省 深圳市 南山区"),
+        ({"province": "11", "city": "1101", "district": "110101"}, "北京市 东城区"),
+        ({"province": "44"}, "广东省"),
+    ],
+)
 def test_display_names_the_places_without_placeholder_levels(make_field, value, shown):
     field = make_field("region")
     assert field.type.display(field, value, EN) == shown
@@ -72,7 +87,11 @@ def test_display_names_the_places_without_placeholder_levels(make_field, value, 
 
 def test_municipality_districts_can_be_named_without_the_placeholder_city(make_field):
     field = make_field("region")
-    assert field.type.coerce(field, "北京市 东城区", EN) == {"province": "11", "city": "1101", "district": "110101"}
+    assert field.type.coerce(field, "北京市 东城区", EN) == {
+        "province": "11",
+        "city": "1101",
+        "district": "110101",
+    }
 
 
 def test_sql_literal_is_the_deepest_code(make_field):

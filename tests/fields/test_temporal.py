@@ -12,10 +12,17 @@ SHANGHAI = FieldContext(locale="en", timezone="Asia/Shanghai")
 NEW_YORK = FieldContext(locale="en", timezone="America/New_York")
 
 
-@pytest.mark.parametrize(("raw", "stored"), [
-    ("2026-11-23", "2026-11-23"), ("2026/1/5", "2026-01-05"), ("2026.01.05", "2026-01-05"),
-    ("2026年11月3日", "2026-11-03"), ("20240229", "2024-02-29"), (date(2025, 12, 31), "2025-12-31"),
-])
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("2026-11-23", "2026-11-23"),
+        ("2026/1/5", "2026-01-05"),
+        ("2026.01.05", "2026-01-05"),
+        ("2026年11月3日", "2026-11-03"),
+        ("20240229", "2024-02-29"),
+        (date(2025, 12, 31), "2025-12-31"),
+    ],
+)
 def test_date_reads_common_formats(make_field, raw, stored):
     field = make_field("date")
     assert field.type.coerce(field, raw, SHANGHAI) == stored
@@ -43,15 +50,18 @@ def test_date_bounds(make_field):
     assert field.type.coerce(field, "2026-06-01", SHANGHAI) == "2026-06-01"
 
 
-@pytest.mark.parametrize(("raw", "context", "stored"), [
-    ("2026-11-23T16:00", SHANGHAI, "2026-11-23T08:00:00Z"),
-    ("2026-11-23 16:00", NEW_YORK, "2026-11-23T21:00:00Z"),
-    ("2026-07-01 16:00", NEW_YORK, "2026-07-01T20:00:00Z"),
-    ("2026-11-23T16:00:00+08:00", NEW_YORK, "2026-11-23T08:00:00Z"),
-    ("2026-11-23T08:00:00Z", SHANGHAI, "2026-11-23T08:00:00Z"),
-    ("2026-11-23T08:00:00.987654Z", SHANGHAI, "2026-11-23T08:00:00Z"),
-    ("2026-11-24", SHANGHAI, "2026-11-23T16:00:00Z"),
-])
+@pytest.mark.parametrize(
+    ("raw", "context", "stored"),
+    [
+        ("2026-11-23T16:00", SHANGHAI, "2026-11-23T08:00:00Z"),
+        ("2026-11-23 16:00", NEW_YORK, "2026-11-23T21:00:00Z"),
+        ("2026-07-01 16:00", NEW_YORK, "2026-07-01T20:00:00Z"),
+        ("2026-11-23T16:00:00+08:00", NEW_YORK, "2026-11-23T08:00:00Z"),
+        ("2026-11-23T08:00:00Z", SHANGHAI, "2026-11-23T08:00:00Z"),
+        ("2026-11-23T08:00:00.987654Z", SHANGHAI, "2026-11-23T08:00:00Z"),
+        ("2026-11-24", SHANGHAI, "2026-11-23T16:00:00Z"),
+    ],
+)
 def test_datetime_without_offset_is_read_in_the_workspace_timezone(make_field, raw, context, stored):
     field = make_field("datetime")
     assert field.type.coerce(field, raw, context) == stored
@@ -64,7 +74,9 @@ def test_aware_and_naive_datetime_objects(make_field):
     assert field.type.coerce(field, datetime(2026, 11, 23, 16, 0), SHANGHAI) == "2026-11-23T08:00:00Z"
 
 
-@pytest.mark.parametrize(("context", "shown"), [(SHANGHAI, "2026-11-23 16:00"), (NEW_YORK, "2026-11-23 03:00")])
+@pytest.mark.parametrize(
+    ("context", "shown"), [(SHANGHAI, "2026-11-23 16:00"), (NEW_YORK, "2026-11-23 03:00")]
+)
 def test_datetime_displays_in_the_workspace_timezone(make_field, context, shown):
     field = make_field("datetime")
     assert field.type.display(field, "2026-11-23T08:00:00Z", context) == shown
@@ -81,5 +93,9 @@ def test_stored_datetimes_sort_as_text_in_time_order(make_field):
     field = make_field("datetime")
     raws = ["2026-11-23T09:00+08:00", "2026-11-23T01:30Z", "2026-11-22T23:00-05:00", "2025-01-01 00:00"]
     stored = [field.type.coerce(field, raw, SHANGHAI) for raw in raws]
-    assert sorted(stored) == [value for _, value in sorted(
-        (datetime.fromisoformat(value.replace("Z", "+00:00")), value) for value in stored)]
+    assert sorted(stored) == [
+        value
+        for _, value in sorted(
+            (datetime.fromisoformat(value.replace("Z", "+00:00")), value) for value in stored
+        )
+    ]

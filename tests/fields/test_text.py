@@ -41,25 +41,42 @@ def test_pattern_is_enforced(make_field, value, ok):
 
 
 def test_pattern_message_from_the_definition_is_used(make_field):
-    field = make_field("text", pattern=r"^\d+$", pattern_message={"zh-CN": "只能输入数字", "en": "Digits only"})
+    field = make_field(
+        "text", pattern=r"^\d+$", pattern_message={"zh-CN": "只能输入数字", "en": "Digits only"}
+    )
     with pytest.raises(CoercionError) as caught:
         field.type.coerce(field, "abc", FieldContext(locale="zh_CN"))
     assert caught.value.message == "只能输入数字"
 
 
-@pytest.mark.parametrize("pattern", [r"(a+)+$", r"(a*)*b", r"(\w+\s?)*$", r"((ab)+c?)+", r"(?:x+y?){2,}", r"(a+){3}"])
+@pytest.mark.parametrize(
+    "pattern", [r"(a+)+$", r"(a*)*b", r"(\w+\s?)*$", r"((ab)+c?)+", r"(?:x+y?){2,}", r"(a+){3}"]
+)
 def test_nested_quantifiers_are_detected(pattern):
     assert has_nested_quantifier(pattern)
 
 
-@pytest.mark.parametrize("pattern", [r"^\d+$", r"^[A-Z]{2}-\d{3}$", r"(ab)+", r"(a|b)*c", r"[(a+)+]", r"\(a+\)+",
-                                     r"^\p{Han}+$", r"(a+)?", r"(?:https?://)?\w+"])
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"^\d+$",
+        r"^[A-Z]{2}-\d{3}$",
+        r"(ab)+",
+        r"(a|b)*c",
+        r"[(a+)+]",
+        r"\(a+\)+",
+        r"^\p{Han}+$",
+        r"(a+)?",
+        r"(?:https?://)?\w+",
+    ],
+)
 def test_ordinary_patterns_pass(pattern):
     assert not has_nested_quantifier(pattern)
 
 
-@pytest.mark.parametrize(("pattern", "code"), [("(a+)+$", "bad_pattern"), ("([a-z", "bad_pattern"),
-                                               ("x" * 501, "bad_pattern")])
+@pytest.mark.parametrize(
+    ("pattern", "code"), [("(a+)+$", "bad_pattern"), ("([a-z", "bad_pattern"), ("x" * 501, "bad_pattern")]
+)
 def test_bad_patterns_are_definition_problems(make_field, pattern, code):
     field = make_field("text", pattern=pattern)
     [error] = field.type.check_definition(field, {field.key: field})
@@ -75,7 +92,11 @@ def test_slow_pattern_times_out_as_an_error(make_field):
     assert caught.value.message == "The pattern took too long"
 
 
-@given(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=50))
+@given(
+    st.text(
+        alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=50
+    )
+)
 def test_text_round_trips(value):
     field = Field({"key": "t", "type": "text"})
     stored = field.type.coerce(field, value, EN)

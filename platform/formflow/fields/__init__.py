@@ -21,5 +21,16 @@ from formflow.fields import (  # noqa: E402  (the families register into the reg
     text,
 )
 
-__all__ = ["registry", "text", "number", "choice", "temporal", "contact", "reference", "structure", "files",
-           "region", "computed"]
+__all__ = [
+    "registry",
+    "text",
+    "number",
+    "choice",
+    "temporal",
+    "contact",
+    "reference",
+    "structure",
+    "files",
+    "region",
+    "computed",
+]

@@ -207,7 +207,9 @@ class ListValues:
 
     sortable: ClassVar[bool] = False
 
-    def sql_contains(self, field: Field, data_column: Any, dialect_name: str, item: Any) -> ColumnElement[bool]:
+    def sql_contains(
+        self, field: Field, data_column: Any, dialect_name: str, item: Any
+    ) -> ColumnElement[bool]:
         """SQL: the stored list holds ``item`` (a scalar; rendered inline, so index-friendly)."""
         from formflow.fields.sql import dialect
 

@@ -40,8 +40,9 @@ class BooleanField(FieldType):
     name = "boolean"
     widget = "checkbox"
     value_kind = "boolean"
-    examples = Examples(config={}, valid=(True, "on", "false", "是", 0, "No"),
-                        invalid=("maybe", 2, [True], {"v": 1}))
+    examples = Examples(
+        config={}, valid=(True, "on", "false", "是", 0, "No"), invalid=("maybe", 2, [True], {"v": 1})
+    )
 
     def value_schema(self, field: Field) -> dict[str, Any]:
         return {"type": "boolean"}
@@ -99,11 +100,13 @@ class SelectField(FieldType):
     widget = "select"
     searchable = True
     examples = Examples(
-        config={"options": [
-            {"value": "new", "label": {"zh-CN": "新建", "en": "New"}, "color": "#1677ff"},
-            {"value": "won", "label": {"zh-CN": "赢单", "en": "Won"}, "color": "#52c41a"},
-            {"value": "lost", "label": {"zh-CN": "输单", "en": "Lost"}, "color": "#ff4d4f"},
-        ]},
+        config={
+            "options": [
+                {"value": "new", "label": {"zh-CN": "新建", "en": "New"}, "color": "#1677ff"},
+                {"value": "won", "label": {"zh-CN": "赢单", "en": "Won"}, "color": "#52c41a"},
+                {"value": "lost", "label": {"zh-CN": "输单", "en": "Lost"}, "color": "#ff4d4f"},
+            ]
+        },
         valid=("new", "won", " lost ", "赢单", "New"),
         invalid=("unknown", 3, True, ["new"], {"value": "new"}),
     )
@@ -121,8 +124,14 @@ class SelectField(FieldType):
             return [definition_error(field, "no_options", "Add at least one option")]
         duplicates = sorted({value for value in values if values.count(value) > 1})
         if duplicates:
-            return [definition_error(field, "duplicate_option", "Option values must be unique: %(values)s",
-                                     values=", ".join(duplicates))]
+            return [
+                definition_error(
+                    field,
+                    "duplicate_option",
+                    "Option values must be unique: %(values)s",
+                    values=", ".join(duplicates),
+                )
+            ]
         return []
 
     def value_schema(self, field: Field) -> dict[str, Any]:
@@ -141,8 +150,9 @@ class SelectField(FieldType):
         for option in options:
             if any(name.strip().casefold() == folded for name in (option.get("label") or {}).values()):
                 return option["value"]
-        raise CoercionError("unknown_option", context.translate(
-            "%(value)s is not one of the options", value=text))
+        raise CoercionError(
+            "unknown_option", context.translate("%(value)s is not one of the options", value=text)
+        )
 
     def coerce(self, field: Field, raw: Any, context: FieldContext) -> str | None:
         return None if is_blank(raw) else self.option_value(field, raw, context)
@@ -171,9 +181,13 @@ class SelectField(FieldType):
         return " ".join(words)
 
     def client_hints(self, field: Field) -> dict[str, Any]:
-        return {"input_type": "select",
-                "options": [{"value": option["value"], "label": option.get("label") or {},
-                             "color": option.get("color")} for option in self.options(field)]}
+        return {
+            "input_type": "select",
+            "options": [
+                {"value": option["value"], "label": option.get("label") or {}, "color": option.get("color")}
+                for option in self.options(field)
+            ],
+        }
 
 
 @registry.register
@@ -190,9 +204,11 @@ class MultiselectField(ListValues, SelectField):
     )
 
     def config_schema(self) -> dict[str, Any]:
-        return {**super().config_schema(),
-                "min_selected": {"type": "integer", "minimum": 0},
-                "max_selected": {"type": "integer", "minimum": 1}}
+        return {
+            **super().config_schema(),
+            "min_selected": {"type": "integer", "minimum": 0},
+            "max_selected": {"type": "integer", "minimum": 1},
+        }
 
     def check_definition(self, field: Field, fields: dict[str, Field]) -> list[FieldError]:
         errors = super().check_definition(field, fields)
@@ -202,8 +218,12 @@ class MultiselectField(ListValues, SelectField):
         return errors
 
     def value_schema(self, field: Field) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "array", "items": super().value_schema(field), "uniqueItems": True,
-                                  "minItems": max(1, int(field.get("min_selected") or 0))}
+        schema: dict[str, Any] = {
+            "type": "array",
+            "items": super().value_schema(field),
+            "uniqueItems": True,
+            "minItems": max(1, int(field.get("min_selected") or 0)),
+        }
         if field.get("max_selected"):
             schema["maxItems"] = field.get("max_selected")
         return schema

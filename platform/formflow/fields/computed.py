@@ -73,7 +73,7 @@ def formula_cycles(fields: Iterable[Field] | Mapping[str, Field]) -> list[list[s
         state[key] = "open"
         for other in graph[key]:
             if state.get(other) == "open":
-                cycle = path[path.index(other):] + [other]
+                cycle = path[path.index(other) :] + [other]
                 if not seen_members.issuperset(cycle):
                     cycles.append(cycle)
                     seen_members.update(cycle)
@@ -95,9 +95,17 @@ def formula_order(fields: Iterable[Field] | Mapping[str, Field]) -> list[str]:
     """
     cycles = formula_cycles(fields)
     if cycles:
-        raise ValidationFailed([FieldError(key, "formula_cycle", gettext(
-            "Formulas depend on each other in a cycle: %(cycle)s", cycle=" → ".join(cycle)))
-            for cycle in cycles for key in dict.fromkeys(cycle)])
+        raise ValidationFailed(
+            [
+                FieldError(
+                    key,
+                    "formula_cycle",
+                    gettext("Formulas depend on each other in a cycle: %(cycle)s", cycle=" → ".join(cycle)),
+                )
+                for cycle in cycles
+                for key in dict.fromkeys(cycle)
+            ]
+        )
     graph = formula_graph(fields)
     order: list[str] = []
     remaining = dict(graph)
@@ -108,8 +116,9 @@ def formula_order(fields: Iterable[Field] | Mapping[str, Field]) -> list[str]:
     return order
 
 
-def compute(fields: Iterable[Field] | Mapping[str, Field], data: dict[str, Any],
-            context: FieldContext) -> dict[str, Any]:
+def compute(
+    fields: Iterable[Field] | Mapping[str, Field], data: dict[str, Any], context: FieldContext
+) -> dict[str, Any]:
     """``data`` with every formula (re)computed, in ``formula_order``."""
     by_key = _as_fields(fields)
     result = dict(data)
@@ -124,8 +133,9 @@ def formula_value(field: Field | None, value: Any, context: FieldContext) -> Any
     if value is None:
         return None
     kind = field.value_kind if field is not None else None
-    if kind in ("number", "integer", "decimal") or (kind is None and isinstance(value, int | float)
-                                                     and not isinstance(value, bool)):
+    if kind in ("number", "integer", "decimal") or (
+        kind is None and isinstance(value, int | float) and not isinstance(value, bool)
+    ):
         return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value))
     if kind == "date":
         return date.fromisoformat(value)
@@ -179,28 +189,48 @@ class FormulaField(DependsOnFields, FieldType):
         except FormulaSyntaxError as error:
             return [definition_error(field, "formula_syntax", error.message, **error.params)]
         if (field.get("result_type") or "number") not in RESULT_TYPES:
-            return [definition_error(field, "formula_result_type", "Unknown result type %(name)s",
-                                     name=field.get("result_type"))]
+            return [
+                definition_error(
+                    field,
+                    "formula_result_type",
+                    "Unknown result type %(name)s",
+                    name=field.get("result_type"),
+                )
+            ]
         errors = []
         unknown = sorted(name for name in names | {table for table, _ in columns} if name not in fields)
         if unknown:
-            errors.append(definition_error(field, "formula_unknown_field", "Unknown fields in the formula: %(names)s",
-                                           names=", ".join(unknown)))
+            errors.append(
+                definition_error(
+                    field,
+                    "formula_unknown_field",
+                    "Unknown fields in the formula: %(names)s",
+                    names=", ".join(unknown),
+                )
+            )
         for table, column in sorted(columns):
             parent = fields.get(table)
             if parent is None:
                 continue
             if not isinstance(parent.type, HasColumns):
-                errors.append(definition_error(field, "formula_not_subtable", "%(name)s is not a subtable",
-                                               name=table))
+                errors.append(
+                    definition_error(field, "formula_not_subtable", "%(name)s is not a subtable", name=table)
+                )
             elif column not in parent.type.columns(parent):
-                errors.append(definition_error(field, "formula_unknown_field",
-                                               "Unknown fields in the formula: %(names)s", names=f"{table}.{column}"))
+                errors.append(
+                    definition_error(
+                        field,
+                        "formula_unknown_field",
+                        "Unknown fields in the formula: %(names)s",
+                        names=f"{table}.{column}",
+                    )
+                )
         # cycles span several fields: formula_order reports them once for the whole form
         return errors
 
-    def environment(self, field: Field, data: Mapping[str, Any], context: FieldContext,
-                    fields: Mapping[str, Field] | None) -> Environment:
+    def environment(
+        self, field: Field, data: Mapping[str, Any], context: FieldContext, fields: Mapping[str, Field] | None
+    ) -> Environment:
         """What the expression sees: referenced values converted by their fields' types."""
         fields = fields or {}
         names, columns = expressions.references(field.get("expression") or "")
@@ -208,23 +238,34 @@ class FormulaField(DependsOnFields, FieldType):
         tables: dict[str, dict[str, list[Any]]] = {}
         for table, column in columns:
             parent = fields.get(table)
-            column_field = (parent.type.columns(parent).get(column)
-                            if parent is not None and isinstance(parent.type, HasColumns) else None)
+            column_field = (
+                parent.type.columns(parent).get(column)
+                if parent is not None and isinstance(parent.type, HasColumns)
+                else None
+            )
             rows = data.get(table) or []
             tables.setdefault(table, {})[column] = [
-                formula_value(column_field, row.get(column), context) for row in rows if isinstance(row, dict)]
+                formula_value(column_field, row.get(column), context) for row in rows if isinstance(row, dict)
+            ]
         timezone = zone(context.timezone)
         return Environment(values, tables, expressions.today(context.now, timezone), timezone)
 
-    def evaluate(self, field: Field, data: dict[str, Any], context: FieldContext,
-                 fields: Mapping[str, Field] | None = None) -> Any:
+    def evaluate(
+        self,
+        field: Field,
+        data: dict[str, Any],
+        context: FieldContext,
+        fields: Mapping[str, Field] | None = None,
+    ) -> Any:
         """The stored result for ``data``; ``fields`` (the form's, by key) types the values read.
 
         Without ``fields``, JSON numbers are numbers and everything else is read as it is stored
         (so currency strings are text): pass them.
         """
         try:
-            result = expressions.evaluate(field.get("expression") or "", self.environment(field, data, context, fields))
+            result = expressions.evaluate(
+                field.get("expression") or "", self.environment(field, data, context, fields)
+            )
         except FormulaSyntaxError:
             return None
         return self.stored(field, result, context)
@@ -238,7 +279,9 @@ class FormulaField(DependsOnFields, FieldType):
             if not isinstance(result, Decimal) or not result.is_finite() or abs(result) > LIMIT:
                 return None
             if field.get("decimals") is not None:
-                result = result.quantize(Decimal(1).scaleb(-int(field.get("decimals"))), rounding=ROUND_HALF_UP)
+                result = result.quantize(
+                    Decimal(1).scaleb(-int(field.get("decimals"))), rounding=ROUND_HALF_UP
+                )
             return json_number(result)
         if kind == "text":
             return expressions.text(result)[: expressions.MAX_TEXT]
@@ -257,8 +300,9 @@ class FormulaField(DependsOnFields, FieldType):
     def coerce(self, field: Field, raw: Any, context: FieldContext) -> Any:
         """Input shaped like a result (imports of computed history); the record service refuses user input."""
         base = self.result_type(field)
-        return base.coerce(Field({"key": field.key, "type": base.name, "decimals": field.get("decimals")}), raw,
-                           context)
+        return base.coerce(
+            Field({"key": field.key, "type": base.name, "decimals": field.get("decimals")}), raw, context
+        )
 
     def sql_expression(self, field: Field, data_column: Any, dialect_name: str) -> ColumnElement[Any]:
         base = self.result_type(field)
@@ -270,12 +314,17 @@ class FormulaField(DependsOnFields, FieldType):
 
     def display(self, field: Field, value: Any, context: FieldContext) -> str:
         base = self.result_type(field)
-        return base.display(Field({"key": field.key, "type": base.name, "decimals": field.get("decimals")}),
-                            value, context)
+        return base.display(
+            Field({"key": field.key, "type": base.name, "decimals": field.get("decimals")}), value, context
+        )
 
     def client_hints(self, field: Field) -> dict[str, Any]:
-        return {"input_type": "computed", "read_only": True, "result_type": field.get("result_type") or "number",
-                "dependencies": sorted(self.dependencies(field)) if field.get("expression") else []}
+        return {
+            "input_type": "computed",
+            "read_only": True,
+            "result_type": field.get("result_type") or "number",
+            "dependencies": sorted(self.dependencies(field)) if field.get("expression") else [],
+        }
 
 
 _TOKEN = re.compile(r"\{([^{}]*)\}")
@@ -299,9 +348,11 @@ class AutoNumberField(FieldType):
     searchable = True
     #: format when the definition sets none
     default_format: ClassVar[str] = "{seq:6}"
-    examples = Examples(config={"format": "LEAD-{YYYY}-{seq:6}"},
-                        valid=("LEAD-2026-000001", "LEAD-2026-000002", "LEGACY-7", 15),
-                        invalid=([1], {"a": 1}, True))
+    examples = Examples(
+        config={"format": "LEAD-{YYYY}-{seq:6}"},
+        valid=("LEAD-2026-000001", "LEAD-2026-000002", "LEGACY-7", 15),
+        invalid=([1], {"a": 1}, True),
+    )
 
     def config_schema(self) -> dict[str, Any]:
         return {"format": {"type": "string", "minLength": 1, "maxLength": 60}}
@@ -314,8 +365,14 @@ class AutoNumberField(FieldType):
         tokens = _TOKEN.findall(self.format(field))
         unknown = [token for token in tokens if token not in _DATE_PARTS and not _SEQUENCE.match(token)]
         if unknown:
-            return [definition_error(field, "auto_number_format", "Unknown parts in the format: %(parts)s",
-                                     parts=", ".join("{" + token + "}" for token in unknown))]
+            return [
+                definition_error(
+                    field,
+                    "auto_number_format",
+                    "Unknown parts in the format: %(parts)s",
+                    parts=", ".join("{" + token + "}" for token in unknown),
+                )
+            ]
         if sum(1 for token in tokens if _SEQUENCE.match(token)) != 1:
             return [definition_error(field, "auto_number_format", "The format needs exactly one {seq:N}")]
         if "{" in _TOKEN.sub("", self.format(field)) or "}" in _TOKEN.sub("", self.format(field)):
@@ -356,7 +413,9 @@ class AutoNumberField(FieldType):
         """A number carried over from elsewhere (imports); the record service refuses user input."""
         value = text_input(raw, context)
         if value is not None and len(value) > 100:
-            raise CoercionError("too_long", context.translate("Enter at most %(count)s characters", count=100))
+            raise CoercionError(
+                "too_long", context.translate("Enter at most %(count)s characters", count=100)
+            )
         return value
 
     def sql_expression(self, field: Field, data_column: Any, dialect_name: str) -> ColumnElement[Any]:

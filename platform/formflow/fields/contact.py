@@ -15,7 +15,6 @@ from formflow.fields import registry
 from formflow.fields.base import CoercionError, Examples, Field, FieldContext, definition_error
 from formflow.fields.text import TextField, text_input
 
-
 #: a scheme ("mailto:"), but not a host with a port ("example.com:8080/")
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):(?!\d+(?:/|$))")
 
@@ -62,8 +61,12 @@ class EmailField(TextField):
         return normalized
 
     def client_hints(self, field: Field) -> dict[str, Any]:
-        return {"input_type": "email", "inputmode": "email", "autocomplete": "email",
-                "maxlength": self.limit_length}
+        return {
+            "input_type": "email",
+            "inputmode": "email",
+            "autocomplete": "email",
+            "maxlength": self.limit_length,
+        }
 
 
 @registry.register
@@ -78,15 +81,25 @@ class PhoneField(TextField):
     default_regions: ClassVar[tuple[str, ...]] = ("CN",)
     examples = Examples(
         config={},
-        valid=("13812345678", "+14155552671", "+86 138-1234-5678", "008613912345678", "010-62345678",
-               13512345678),
+        valid=(
+            "13812345678",
+            "+14155552671",
+            "+86 138-1234-5678",
+            "008613912345678",
+            "010-62345678",
+            13512345678,
+        ),
         invalid=("12345", "138123456789", "phone", "+999123", True, ["13812345678"]),
     )
 
     def config_schema(self) -> dict[str, Any]:
         return {
-            "regions": {"type": "array", "items": {"type": "string", "pattern": "^[A-Z]{2}$"},
-                        "minItems": 1, "uniqueItems": True},
+            "regions": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^[A-Z]{2}$"},
+                "minItems": 1,
+                "uniqueItems": True,
+            },
             "mobile_only": {"type": "boolean"},
         }
 
@@ -95,11 +108,13 @@ class PhoneField(TextField):
         return tuple(field.get("regions") or self.default_regions)
 
     def check_definition(self, field: Field, fields: dict[str, Field]) -> list[FieldError]:
-        unknown = [region for region in self.regions(field)
-                   if region not in phonenumbers.SUPPORTED_REGIONS]
+        unknown = [region for region in self.regions(field) if region not in phonenumbers.SUPPORTED_REGIONS]
         if unknown:
-            return [definition_error(field, "unknown_region", "Unknown phone regions: %(regions)s",
-                                     regions=", ".join(unknown))]
+            return [
+                definition_error(
+                    field, "unknown_region", "Unknown phone regions: %(regions)s", regions=", ".join(unknown)
+                )
+            ]
         return []
 
     def value_schema(self, field: Field) -> dict[str, Any]:
@@ -115,7 +130,9 @@ class PhoneField(TextField):
             if not phonenumbers.is_valid_number(number):
                 continue
             if field.get("mobile_only") and phonenumbers.number_type(number) not in (
-                    PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE):
+                PhoneNumberType.MOBILE,
+                PhoneNumberType.FIXED_LINE_OR_MOBILE,
+            ):
                 continue
             return number
         return None
@@ -138,7 +155,9 @@ class PhoneField(TextField):
         except NumberParseException:
             return str(value)
         region = phonenumbers.region_code_for_number(number)
-        style = PhoneNumberFormat.NATIONAL if region in self.regions(field) else PhoneNumberFormat.INTERNATIONAL
+        style = (
+            PhoneNumberFormat.NATIONAL if region in self.regions(field) else PhoneNumberFormat.INTERNATIONAL
+        )
         return phonenumbers.format_number(number, style)
 
     def search_text(self, field: Field, value: Any) -> str:
@@ -152,7 +171,12 @@ class PhoneField(TextField):
         return f"{value} {phonenumbers.national_significant_number(number)}"
 
     def client_hints(self, field: Field) -> dict[str, Any]:
-        return {"input_type": "tel", "inputmode": "tel", "autocomplete": "tel", "regions": list(self.regions(field))}
+        return {
+            "input_type": "tel",
+            "inputmode": "tel",
+            "autocomplete": "tel",
+            "regions": list(self.regions(field)),
+        }
 
 
 @registry.register
@@ -182,13 +206,15 @@ class UrlField(TextField):
         text = text_input(raw, context)
         if text is None:
             return None
-        invalid = CoercionError("invalid_url", context.translate("Enter a web address like https://example.com"))
+        invalid = CoercionError(
+            "invalid_url", context.translate("Enter a web address like https://example.com")
+        )
         if not isinstance(raw, str) or any(char.isspace() for char in text):
             raise invalid
         scheme = _SCHEME.match(text)
         if scheme is None:
             text = "https://" + text
-        elif scheme.group(1).lower() not in ("http", "https") or not text[scheme.end():].startswith("//"):
+        elif scheme.group(1).lower() not in ("http", "https") or not text[scheme.end() :].startswith("//"):
             raise invalid  # "javascript:", "mailto:", "ftp://"...
         try:
             parts = urlsplit(text)
@@ -199,12 +225,19 @@ class UrlField(TextField):
         if parts.username is not None or ("." not in host.strip(".") and host != "localhost"):
             raise invalid  # credentials in a link are a phishing trick
         netloc = host + (f":{port}" if port else "")
-        url = urlunsplit((parts.scheme.lower(), netloc, quote(parts.path, safe="/%:@!$&'()*+,;=-._~"),
-                          quote(parts.query, safe="=&%:@!$'()*+,;/?-._~"),
-                          quote(parts.fragment, safe="=&%:@!$'()*+,;/?-._~")))
+        url = urlunsplit(
+            (
+                parts.scheme.lower(),
+                netloc,
+                quote(parts.path, safe="/%:@!$&'()*+,;=-._~"),
+                quote(parts.query, safe="=&%:@!$'()*+,;/?-._~"),
+                quote(parts.fragment, safe="=&%:@!$'()*+,;/?-._~"),
+            )
+        )
         if len(url) > self.limit_length:
-            raise CoercionError("too_long", context.translate(
-                "Enter at most %(count)s characters", count=self.limit_length))
+            raise CoercionError(
+                "too_long", context.translate("Enter at most %(count)s characters", count=self.limit_length)
+            )
         return url
 
     def client_hints(self, field: Field) -> dict[str, Any]:

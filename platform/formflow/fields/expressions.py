@@ -114,7 +114,9 @@ def _sum(*arguments: Any) -> Decimal:
     return sum((_number(value) for value in _flatten(arguments)), Decimal(0))
 
 
-def _if(condition: Callable[[], Any], then: Callable[[], Any], otherwise: Callable[[], Any] | None = None) -> Any:
+def _if(
+    condition: Callable[[], Any], then: Callable[[], Any], otherwise: Callable[[], Any] | None = None
+) -> Any:
     if truthy(condition()):
         return then()
     return otherwise() if otherwise is not None else None
@@ -204,9 +206,12 @@ def _check(node: ast.AST, column_allowed: bool = False) -> None:
     """Refuse every node outside the language (see the module docstring)."""
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool | int | float | str) and not (
-                isinstance(node.value, str) and len(node.value) > MAX_TEXT):
+            isinstance(node.value, str) and len(node.value) > MAX_TEXT
+        ):
             return
-        raise FormulaSyntaxError("This value is not allowed in a formula: %(value)s", value=repr(node.value)[:40])
+        raise FormulaSyntaxError(
+            "This value is not allowed in a formula: %(value)s", value=repr(node.value)[:40]
+        )
     if isinstance(node, ast.Name):
         _check_name(node.id)
         return
@@ -215,7 +220,9 @@ def _check(node: ast.AST, column_allowed: bool = False) -> None:
             _check_name(node.value.id)
             _check_name(node.attr)
             return
-        raise FormulaSyntaxError("Attribute access is not allowed; use a subtable column only inside SUM, MIN or MAX")
+        raise FormulaSyntaxError(
+            "Attribute access is not allowed; use a subtable column only inside SUM, MIN or MAX"
+        )
     if isinstance(node, ast.BinOp) and isinstance(node.op, _BINARY):
         _check(node.left)
         _check(node.right)
@@ -339,8 +346,12 @@ def _binary(op: ast.operator, left: Any, right: Any) -> Any:
             return left - timedelta(days=int(right))
         if isinstance(left, datetime) and isinstance(right, datetime):
             return Decimal((left - right).total_seconds()) / Decimal(86400)
-        if isinstance(left, date) and isinstance(right, date) and not isinstance(left, datetime) \
-                and not isinstance(right, datetime):
+        if (
+            isinstance(left, date)
+            and isinstance(right, date)
+            and not isinstance(left, datetime)
+            and not isinstance(right, datetime)
+        ):
             return Decimal((left - right).days)
     elif numbers:
         if isinstance(op, ast.Mult):
@@ -355,13 +366,18 @@ def _compare(op: ast.cmpop, left: Any, right: Any) -> bool:
     if left is None or right is None:
         return False
     if isinstance(left, bool) != isinstance(right, bool) or (
-            type(left) is not type(right) and not (isinstance(left, Decimal) and isinstance(right, Decimal))):
+        type(left) is not type(right) and not (isinstance(left, Decimal) and isinstance(right, Decimal))
+    ):
         if isinstance(op, ast.Eq | ast.NotEq):
             return isinstance(op, ast.NotEq)
         raise EvaluationError("values of different types")
     comparisons: dict[type, Callable[[Any, Any], bool]] = {
-        ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b, ast.Lt: lambda a, b: a < b,
-        ast.LtE: lambda a, b: a <= b, ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
+        ast.Eq: lambda a, b: a == b,
+        ast.NotEq: lambda a, b: a != b,
+        ast.Lt: lambda a, b: a < b,
+        ast.LtE: lambda a, b: a <= b,
+        ast.Gt: lambda a, b: a > b,
+        ast.GtE: lambda a, b: a >= b,
     }
     return comparisons[type(op)](left, right)
 
@@ -370,8 +386,9 @@ def _call(node: ast.Call, environment: Environment) -> Any:
     function = functions.get(node.func.id)  # type: ignore[attr-defined]
     leading = (environment,) if function.takes_environment else ()
     if function.lazy:
-        return function.call(*leading, *(lambda argument=argument: _evaluate(argument, environment)
-                                         for argument in node.args))
+        return function.call(
+            *leading, *(lambda argument=argument: _evaluate(argument, environment) for argument in node.args)
+        )
     arguments = [_evaluate(argument, environment) for argument in node.args]
     if not function.takes_missing and any(value is None for value in arguments):
         raise EvaluationError("missing value")

@@ -48,16 +48,21 @@ class AttachmentField(ListValues, FieldType):
     default_max_files: ClassVar[int] = 10
     #: the lookup and title kind of the ids
     kind = "attachment"
-    examples = Examples(config={"max_files": 3, "accept": ["image/*", ".pdf"]},
-                        valid=([1, 2], "3", [7], "4, 5,6"),
-                        invalid=([1, 2, 3, 4], "report.pdf", [0], [True], {"id": 1}))
+    examples = Examples(
+        config={"max_files": 3, "accept": ["image/*", ".pdf"]},
+        valid=([1, 2], "3", [7], "4, 5,6"),
+        invalid=([1, 2, 3, 4], "report.pdf", [0], [True], {"id": 1}),
+    )
 
     def config_schema(self) -> dict[str, Any]:
         return {
             "max_files": {"type": "integer", "minimum": 1, "maximum": 100},
             "max_size": {"type": "integer", "minimum": 1},
-            "accept": {"type": "array", "uniqueItems": True,
-                       "items": {"type": "string", "pattern": r"^(\.[A-Za-z0-9]{1,16}|[a-z]+/([a-z0-9.+-]+|\*))$"}},
+            "accept": {
+                "type": "array",
+                "uniqueItems": True,
+                "items": {"type": "string", "pattern": r"^(\.[A-Za-z0-9]{1,16}|[a-z]+/([a-z0-9.+-]+|\*))$"},
+            },
         }
 
     def max_files(self, field: Field) -> int:
@@ -68,8 +73,13 @@ class AttachmentField(ListValues, FieldType):
         return []
 
     def value_schema(self, field: Field) -> dict[str, Any]:
-        return {"type": "array", "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-                "uniqueItems": True, "minItems": 1, "maxItems": self.max_files(field)}
+        return {
+            "type": "array",
+            "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+            "uniqueItems": True,
+            "minItems": 1,
+            "maxItems": self.max_files(field),
+        }
 
     def coerce(self, field: Field, raw: Any, context: FieldContext) -> list[int] | None:
         if is_blank(raw):
@@ -78,8 +88,10 @@ class AttachmentField(ListValues, FieldType):
         if not ids:
             return None
         if len(ids) > self.max_files(field):
-            raise CoercionError("too_many_files", context.translate(
-                "Attach at most %(count)s files", count=self.max_files(field)))
+            raise CoercionError(
+                "too_many_files",
+                context.translate("Attach at most %(count)s files", count=self.max_files(field)),
+            )
         check_exist(self.kind, ids, context)
         return ids
 
@@ -102,8 +114,9 @@ class AttachmentField(ListValues, FieldType):
                 return True
         return False
 
-    def check_upload(self, field: Field, filename: str, content_type: str, size: int,
-                     max_size: int | None = None) -> list[FieldError]:
+    def check_upload(
+        self, field: Field, filename: str, content_type: str, size: int, max_size: int | None = None
+    ) -> list[FieldError]:
         """Why this upload may not be attached to ``field`` (every reason), in the current locale.
 
         ``max_size`` is the instance's MAX_UPLOAD_BYTES; the field's own ``max_size`` may only lower it.
@@ -115,13 +128,23 @@ class AttachmentField(ListValues, FieldType):
         if not name or name in (".", ".."):
             errors.append(FieldError(field.key, "bad_filename", gettext("The file has no name")))
         if limit is not None and size > limit:
-            errors.append(FieldError(field.key, "file_too_large", gettext(
-                "The file is larger than %(limit)s", limit=_size_text(limit))))
+            errors.append(
+                FieldError(
+                    field.key,
+                    "file_too_large",
+                    gettext("The file is larger than %(limit)s", limit=_size_text(limit)),
+                )
+            )
         if size <= 0:
             errors.append(FieldError(field.key, "empty_file", gettext("The file is empty")))
         if not self.is_accepted(field, name, content_type):
-            errors.append(FieldError(field.key, "file_type", gettext(
-                "Files of this type are not accepted here: %(name)s", name=name)))
+            errors.append(
+                FieldError(
+                    field.key,
+                    "file_type",
+                    gettext("Files of this type are not accepted here: %(name)s", name=name),
+                )
+            )
         return errors
 
     def sql_expression(self, field: Field, data_column: Any, dialect_name: str) -> ColumnElement[Any]:
@@ -134,8 +157,11 @@ class AttachmentField(ListValues, FieldType):
         return separator.join(context.title(self.kind, item) for item in value)
 
     def client_hints(self, field: Field) -> dict[str, Any]:
-        hints: dict[str, Any] = {"input_type": "file", "multiple": self.max_files(field) > 1,
-                                 "max_files": self.max_files(field)}
+        hints: dict[str, Any] = {
+            "input_type": "file",
+            "multiple": self.max_files(field) > 1,
+            "max_files": self.max_files(field),
+        }
         if field.get("accept"):
             hints["accept"] = ",".join(field.get("accept"))
         if field.get("max_size"):

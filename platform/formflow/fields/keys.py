@@ -15,8 +15,20 @@ from formflow.fields.sql import KEY_PATTERN
 #: longest key (KEY_PATTERN allows 63 characters)
 MAX_LENGTH = 63
 #: names conditions and queries use for system columns: a field may not shadow them
-RESERVED = frozenset({"id", "owner", "state", "created_at", "updated_at", "created_by", "updated_by",
-                      "version", "form", "deleted_at"})
+RESERVED = frozenset(
+    {
+        "id",
+        "owner",
+        "state",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "version",
+        "form",
+        "deleted_at",
+    }
+)
 _NOT_KEY = re.compile(r"[^a-z0-9]+")
 
 
@@ -30,7 +42,7 @@ def _words(label: str) -> list[str]:
 
 
 def key_from_label(label: str, taken: set[str]) -> str:
-    """A key for ``label`` not in ``taken``: "客户名称" -> "ke_hu_ming_cheng", "Phone number" -> "phone_number".
+    """A key for ``label`` not in ``taken``: "客户名称" -> "ke_hu_ming_cheng", "Phone" -> "phone".
 
     Keys start with a letter ("2nd phone" -> "f_2nd_phone"); labels with nothing usable give "field";
     a key already taken (or reserved for system columns) gets "_2", "_3"... appended.

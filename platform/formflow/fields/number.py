@@ -118,8 +118,11 @@ class NumberField(FieldType):
 
     def value_schema(self, field: Field) -> dict[str, Any]:
         low, high = field.get("min"), field.get("max")
-        return {"type": "number", "minimum": -int(LIMIT) if low is None else low,
-                "maximum": int(LIMIT) if high is None else high}
+        return {
+            "type": "number",
+            "minimum": -int(LIMIT) if low is None else low,
+            "maximum": int(LIMIT) if high is None else high,
+        }
 
     def to_decimal(self, field: Field, raw: Any, context: FieldContext) -> Decimal | None:
         """Input as a Decimal within the field's limits, rounded to its ``decimals``."""
@@ -151,13 +154,21 @@ class NumberField(FieldType):
         if value is None:
             return ""
         places = field.get("decimals")
-        return grouped(Decimal(repr(value)) if isinstance(value, float) else Decimal(value),
-                       None if places is None else int(places)) + self.unit
+        return (
+            grouped(
+                Decimal(repr(value)) if isinstance(value, float) else Decimal(value),
+                None if places is None else int(places),
+            )
+            + self.unit
+        )
 
     def client_hints(self, field: Field) -> dict[str, Any]:
         places = field.get("decimals")
-        hints: dict[str, Any] = {"input_type": "number", "inputmode": "decimal",
-                                 "step": "any" if places is None else str(Decimal(1).scaleb(-int(places)))}
+        hints: dict[str, Any] = {
+            "input_type": "number",
+            "inputmode": "decimal",
+            "step": "any" if places is None else str(Decimal(1).scaleb(-int(places))),
+        }
         for name in ("min", "max"):
             if field.get(name) is not None:
                 hints[name] = field.get(name)
@@ -198,8 +209,11 @@ class IntegerField(NumberField):
 
     def value_schema(self, field: Field) -> dict[str, Any]:
         low, high = field.get("min"), field.get("max")
-        return {"type": "integer", "minimum": -SAFE_INTEGER if low is None else low,
-                "maximum": SAFE_INTEGER if high is None else high}
+        return {
+            "type": "integer",
+            "minimum": -SAFE_INTEGER if low is None else low,
+            "maximum": SAFE_INTEGER if high is None else high,
+        }
 
     def coerce(self, field: Field, raw: Any, context: FieldContext) -> int | None:
         value = self.to_decimal(field, raw, context)
@@ -245,15 +259,22 @@ class RatingField(IntegerField):
     def to_decimal(self, field: Field, raw: Any, context: FieldContext) -> Decimal | None:
         value = decimal_input(raw, context)
         if value is not None and not 1 <= value <= self.highest(field):
-            raise CoercionError("out_of_range", context.translate(
-                "Choose from 1 to %(max)s", max=self.highest(field)))
+            raise CoercionError(
+                "out_of_range", context.translate("Choose from 1 to %(max)s", max=self.highest(field))
+            )
         return value
 
     def display(self, field: Field, value: Any, context: FieldContext) -> str:
         return "" if value is None else f"{value}/{self.highest(field)}"
 
     def client_hints(self, field: Field) -> dict[str, Any]:
-        return {"input_type": "rating", "inputmode": "numeric", "min": 1, "max": self.highest(field), "step": "1"}
+        return {
+            "input_type": "rating",
+            "inputmode": "numeric",
+            "min": 1,
+            "max": self.highest(field),
+            "step": "1",
+        }
 
 
 @registry.register
@@ -316,8 +337,9 @@ class CurrencyField(FieldType):
         scale = self.scale(field)
         quantum = Decimal(1).scaleb(-scale)
         if value != value.quantize(quantum, rounding=ROUND_HALF_UP):
-            raise CoercionError("too_many_places", context.translate(
-                "Enter at most %(scale)s decimal places", scale=scale))
+            raise CoercionError(
+                "too_many_places", context.translate("Enter at most %(scale)s decimal places", scale=scale)
+            )
         value = value.quantize(quantum) + 0  # + 0 turns -0.00 into 0.00
         if abs(value) >= Decimal(10) ** self.max_digits:
             raise CoercionError("out_of_range", context.translate("The amount is too large"))
@@ -348,9 +370,13 @@ class CurrencyField(FieldType):
     def client_hints(self, field: Field) -> dict[str, Any]:
         code = field.get("currency") or "CNY"
         scale = self.scale(field)
-        hints: dict[str, Any] = {"input_type": "text", "inputmode": "decimal" if scale else "numeric",
-                                 "step": str(Decimal(1).scaleb(-scale)), "currency": code,
-                                 "symbol": CURRENCY_SYMBOLS.get(code, code)}
+        hints: dict[str, Any] = {
+            "input_type": "text",
+            "inputmode": "decimal" if scale else "numeric",
+            "step": str(Decimal(1).scaleb(-scale)),
+            "currency": code,
+            "symbol": CURRENCY_SYMBOLS.get(code, code),
+        }
         for name in ("min", "max"):
             if field.get(name) is not None:
                 hints[name] = str(field.get(name))

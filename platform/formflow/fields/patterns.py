@@ -39,10 +39,8 @@ def _quantifier(pattern: str, index: int) -> tuple[tuple[int, int | None] | None
         if not match or (not match.group(1) and not match.group(3) and match.group(2)):
             return None, index
         low = int(match.group(1) or 0)
-        if match.group(2):
-            bounds = (low, int(match.group(3)) if match.group(3) else None)
-        else:
-            bounds = (low, low)
+        high = (int(match.group(3)) if match.group(3) else None) if match.group(2) else low
+        bounds = (low, high)
         end = match.end()
     else:
         return None, index

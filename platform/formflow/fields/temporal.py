@@ -100,8 +100,14 @@ class DateField(FieldType):
     value_kind = "date"
     examples = Examples(
         config={},
-        valid=("2026-11-23", "2026/1/5", "2026年11月3日", date(2025, 12, 31), "20240229",
-               datetime(2026, 1, 1, 23, 30, tzinfo=UTC)),
+        valid=(
+            "2026-11-23",
+            "2026/1/5",
+            "2026年11月3日",
+            date(2025, 12, 31),
+            "20240229",
+            datetime(2026, 1, 1, 23, 30, tzinfo=UTC),
+        ),
         invalid=("2026-02-30", "next week", 20261123, True, ["2026-11-23"], "2026-13-01"),
     )
 
@@ -122,8 +128,11 @@ class DateField(FieldType):
             return None
         if isinstance(raw, datetime):
             # a moment becomes the day it is in the workspace
-            day = (raw if raw.tzinfo else raw.replace(tzinfo=zone(context.timezone))).astimezone(
-                zone(context.timezone)).date()
+            day = (
+                (raw if raw.tzinfo else raw.replace(tzinfo=zone(context.timezone)))
+                .astimezone(zone(context.timezone))
+                .date()
+            )
         elif isinstance(raw, date):
             day = raw
         elif isinstance(raw, str):
@@ -166,8 +175,14 @@ class DatetimeField(FieldType):
     value_kind = "datetime"
     examples = Examples(
         config={},
-        valid=("2026-11-23T16:00", "2026-11-23 09:30:15", "2026-11-23T08:00:00Z",
-               "2026-11-23T16:00:00+08:00", datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC), "2026-11-24"),
+        valid=(
+            "2026-11-23T16:00",
+            "2026-11-23 09:30:15",
+            "2026-11-23T08:00:00Z",
+            "2026-11-23T16:00:00+08:00",
+            datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
+            "2026-11-24",
+        ),
         invalid=("tomorrow", "2026-11-23T25:00", "2026-11-23T10:00+99:00", 1700000000, False, ["x"]),
     )
 
@@ -186,12 +201,15 @@ class DatetimeField(FieldType):
             except ValueError:
                 moment = None
         if moment is None:
-            raise CoercionError("not_datetime", context.translate("Enter a date and time like 2026-11-23 16:00"))
+            raise CoercionError(
+                "not_datetime", context.translate("Enter a date and time like 2026-11-23 16:00")
+            )
         try:
             return utc_text(moment)
         except (OverflowError, ValueError):
-            raise CoercionError("out_of_range", context.translate(
-                "Enter a date and time like 2026-11-23 16:00")) from None
+            raise CoercionError(
+                "out_of_range", context.translate("Enter a date and time like 2026-11-23 16:00")
+            ) from None
 
     def sql_expression(self, field: Field, data_column: Any, dialect_name: str) -> ColumnElement[Any]:
         return dialect(dialect_name).text(data_column, (field.key,))

@@ -66,8 +66,9 @@ class TextField(FieldType):
     def check_definition(self, field: Field, fields: dict[str, Field]) -> list[FieldError]:
         errors = []
         if int(field.get("min_length") or 0) > self.max_length(field):
-            errors.append(definition_error(field, "min_above_max",
-                                           "The minimum length is above the maximum length"))
+            errors.append(
+                definition_error(field, "min_above_max", "The minimum length is above the maximum length")
+            )
         pattern = field.get("pattern")
         if pattern:
             problem = pattern_problem(pattern)
@@ -76,8 +77,11 @@ class TextField(FieldType):
         return errors
 
     def value_schema(self, field: Field) -> dict[str, Any]:
-        return {"type": "string", "minLength": max(1, int(field.get("min_length") or 0)),
-                "maxLength": self.max_length(field)}
+        return {
+            "type": "string",
+            "minLength": max(1, int(field.get("min_length") or 0)),
+            "maxLength": self.max_length(field),
+        }
 
     def normalize(self, text: str) -> str:
         """Line breaks become spaces: a one-line value."""
@@ -89,23 +93,34 @@ class TextField(FieldType):
             return None
         text = self.normalize(text)
         if len(text) > self.max_length(field):
-            raise CoercionError("too_long", context.translate(
-                "Enter at most %(count)s characters", count=self.max_length(field)))
+            raise CoercionError(
+                "too_long",
+                context.translate("Enter at most %(count)s characters", count=self.max_length(field)),
+            )
         if len(text) < int(field.get("min_length") or 0):
-            raise CoercionError("too_short", context.translate(
-                "Enter at least %(count)s characters", count=field.get("min_length")))
+            raise CoercionError(
+                "too_short",
+                context.translate("Enter at least %(count)s characters", count=field.get("min_length")),
+            )
         pattern = field.get("pattern")
         if pattern:
             timeout = float(context.extra.get("REGEX_TIMEOUT", DEFAULT_TIMEOUT))
             try:
                 matched = pattern_matches(pattern, text, timeout)
             except PatternTimeout:
-                raise CoercionError("pattern_timeout", context.translate("The pattern took too long")) from None
+                raise CoercionError(
+                    "pattern_timeout", context.translate("The pattern took too long")
+                ) from None
             if not matched:
                 custom = field.get("pattern_message")
-                message = (context.translate("The value does not have the expected format") if not custom
-                           else (custom.get("zh-CN" if context.locale == "zh_CN" else "en")
-                                 or next(iter(custom.values()))))
+                message = (
+                    context.translate("The value does not have the expected format")
+                    if not custom
+                    else (
+                        custom.get("zh-CN" if context.locale == "zh_CN" else "en")
+                        or next(iter(custom.values()))
+                    )
+                )
                 raise CoercionError("pattern_mismatch", message)
         return text
 
