@@ -114,7 +114,7 @@ def _draft_problems(definition: Any, history: dict[str, str]) -> list[FieldError
             if not isinstance(item, dict):
                 continue
             key, type_name = item.get("key"), item.get("type")
-            if key in history and history[key] != type_name:
+            if isinstance(key, str) and key in history and history[key] != type_name:
                 errors.append(FieldError(str(key), "type_change", gettext(
                     "'%(key)s' was published as %(old)s: a published key cannot take another type; "
                     "add a field with a new key instead", key=key, old=history[key])))
