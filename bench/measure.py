@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,16 +52,39 @@ def summarize(samples_ms: Sequence[float]) -> Summary:
     )
 
 
-def time_calls(call: Callable[[int], Any], iterations: int, warmup: int) -> Summary:
-    """Run ``call(i)`` ``warmup`` times untimed, then ``iterations`` times timed one by one.
+def interleaved(
+    calls: Mapping[str, Callable[[int], Any]],
+    *,
+    warmup: int,
+    iterations: int,
+    budget_s: float,
+    rounds: int = 10,
+) -> dict[str, list[float]]:
+    """Time each call: untimed warm-up runs, then timed runs in ``rounds`` alternating between the calls.
 
-    ``i`` counts from 0 over all runs, so callers can rotate through inputs (search terms, pages).
+    Alternating means background load on the machine hits every side alike. ``call(i)`` gets a running
+    number so callers can rotate through inputs. A side whose warm-up shows it cannot do
+    ``iterations`` runs in ``budget_s`` seconds gets fewer (at least ``rounds``): slow paths are
+    measured, not waited on for hours. Returns the samples in milliseconds per call name.
     """
-    for index in range(warmup):
-        call(index)
-    samples = []
-    for index in range(warmup, warmup + iterations):
+    per_call: dict[str, float] = {}
+    for name, call in calls.items():
         started = time.perf_counter()
-        call(index)
-        samples.append((time.perf_counter() - started) * 1000)
-    return summarize(samples)
+        done = 0
+        while done < max(1, warmup) and (done < 2 or time.perf_counter() - started < budget_s / 4):
+            call(done)
+            done += 1
+        per_call[name] = (time.perf_counter() - started) / done
+    counts = {
+        name: max(rounds, min(iterations, int(budget_s / max(cost, 1e-6)))) for name, cost in per_call.items()
+    }
+    samples: dict[str, list[float]] = {name: [] for name in calls}
+    for round_number in range(rounds):
+        for name, call in calls.items():
+            per_round = math.ceil(counts[name] / rounds)
+            for index in range(per_round):
+                number = warmup + round_number * per_round + index
+                started = time.perf_counter()
+                call(number)
+                samples[name].append((time.perf_counter() - started) * 1000)
+    return samples

@@ -29,7 +29,7 @@ from bench.baseline.models import create_schema
 from bench.baseline.models import make_engine as baseline_engine
 from bench.data import LoadResult, generate_leads, load_baseline, search_terms
 from bench.http_load import Request, drive, send
-from bench.measure import summarize
+from bench.measure import interleaved, summarize
 from bench.report import write_reports
 from bench.servers import REPO, ServedApp, gunicorn
 
@@ -55,6 +55,8 @@ class Plan:
     #: rows for the like-for-like bulk insert comparison (service vs raw SQL), at the end of the load
     bulk_sample: int
     search_terms: int
+    #: seconds one side of one latency benchmark may take at most (slow paths get fewer samples)
+    budget_s: float
 
 
 def make_plan(records: int | None, quick: bool, concurrency: int, seconds: float | None) -> Plan:
@@ -71,6 +73,7 @@ def make_plan(records: int | None, quick: bool, concurrency: int, seconds: float
             load_seconds=seconds or 2,
             bulk_sample=min(records, 1_000),
             search_terms=6,
+            budget_s=3,
         )
     records = records or 1_000_000
     return Plan(
@@ -83,6 +86,7 @@ def make_plan(records: int | None, quick: bool, concurrency: int, seconds: float
         load_seconds=seconds or 20,
         bulk_sample=min(records, 50_000),
         search_terms=12,
+        budget_s=60,
     )
 
 
@@ -251,19 +255,11 @@ def same_results(formflow: list[str], baseline: list[str], raw: list[str]) -> di
 
 def _compare(plan: Plan, calls: dict[str, Callable[[int], Any]]) -> dict[str, Any]:
     """Time each call (interleaved in rounds, so background load hits every side alike) and add ratios."""
-    samples: dict[str, list[float]] = {name: [] for name in calls}
-    for call in calls.values():
-        for index in range(plan.warmup):
-            call(index)
-    rounds = 10
-    per_round = max(1, plan.iterations // rounds)
-    for round_number in range(rounds):
-        for name, call in calls.items():
-            for index in range(per_round):
-                number = plan.warmup + round_number * per_round + index
-                started = time.perf_counter()
-                call(number)
-                samples[name].append((time.perf_counter() - started) * 1000)
+    samples = interleaved(calls, warmup=plan.warmup, iterations=plan.iterations, budget_s=plan.budget_s)
+    return _summaries(samples, "formflow_query_layer")
+
+
+def _summaries(samples: dict[str, list[float]], formflow: str) -> dict[str, Any]:
     summaries = {name: summarize(values) for name, values in samples.items()}
     results: dict[str, Any] = {name: summary.as_dict() for name, summary in summaries.items()}
     base = summaries.get("baseline")
@@ -272,9 +268,7 @@ def _compare(plan: Plan, calls: dict[str, Callable[[int], Any]]) -> dict[str, An
             results[name]["p50_vs_baseline"] = ratio(summary.p50_ms, base.p50_ms)
     raw = summaries.get("raw_sql_records")
     if raw is not None:
-        results["formflow_query_layer"]["p50_vs_raw_sql"] = ratio(
-            summaries["formflow_query_layer"].p50_ms, raw.p50_ms
-        )
+        results[formflow]["p50_vs_raw_sql"] = ratio(summaries[formflow].p50_ms, raw.p50_ms)
     return results
 
 
@@ -295,31 +289,22 @@ def _sequential(plan: Plan, servers: dict[str, tuple[Any, list[Request]]]) -> di
     import http.client
 
     connections = {
-        name: http.client.HTTPConnection(server.host, server.port, timeout=60)
+        name: http.client.HTTPConnection(server.host, server.port, timeout=120)
         for name, (server, _requests) in servers.items()
     }
-    samples: dict[str, list[float]] = {name: [] for name in servers}
+
+    def caller(name: str, requests: list[Request]) -> Callable[[int], None]:
+        return lambda number: _checked(name, send(connections[name], requests[number % len(requests)]))
+
+    calls = {name: caller(name, requests) for name, (_server, requests) in servers.items()}
     try:
-        for name, (_server, requests) in servers.items():
-            for index in range(plan.warmup):
-                _checked(name, send(connections[name], requests[index % len(requests)]))
-        rounds = 10
-        per_round = max(1, plan.api_iterations // rounds)
-        for round_number in range(rounds):
-            for name, (_server, requests) in servers.items():
-                for index in range(per_round):
-                    request = requests[(plan.warmup + round_number * per_round + index) % len(requests)]
-                    started = time.perf_counter()
-                    response = send(connections[name], request)
-                    samples[name].append((time.perf_counter() - started) * 1000)
-                    _checked(name, response)
+        samples = interleaved(
+            calls, warmup=plan.warmup, iterations=plan.api_iterations, budget_s=plan.budget_s
+        )
     finally:
         for connection in connections.values():
             connection.close()
-    summaries = {name: summarize(values) for name, values in samples.items()}
-    results: dict[str, Any] = {name: summary.as_dict() for name, summary in summaries.items()}
-    results["formflow"]["p50_vs_baseline"] = ratio(summaries["formflow"].p50_ms, summaries["baseline"].p50_ms)
-    return results
+    return _summaries(samples, "formflow")
 
 
 def _checked(name: str, response: tuple[int, bytes]) -> None:

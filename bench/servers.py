@@ -64,14 +64,40 @@ class ServedApp:
 
 def _start(app: ServedApp, workers: int, threads: int) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--chdir", str(REPO), "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads),
-               "--keep-alive", "30", "--graceful-timeout", "5", "--log-level", "warning",
-               "--error-logfile", "-", app.spec]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--chdir",
+        str(REPO),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--keep-alive",
+        "30",
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+        "--error-logfile",
+        "-",
+        app.spec,
+    ]
     app.log.parent.mkdir(parents=True, exist_ok=True)
     with app.log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT,
-                                   env=dict(os.environ), start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ),
+            start_new_session=True,
+        )
     return process, port
 
 
