@@ -100,3 +100,10 @@ def zh_catalog(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None
     i18n._translations.cache_clear()
     yield
     i18n._translations.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """Messages in English unless a test asks for Chinese (the default locale is zh_CN)."""
+    with i18n.use_locale("en"):
+        yield
