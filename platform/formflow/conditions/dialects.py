@@ -14,7 +14,7 @@ from sqlalchemy import BigInteger, ColumnElement, Float, String, literal
 from sqlalchemy.exc import CompileError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import JSON, Boolean
+from sqlalchemy.types import Boolean
 
 #: LIKE's escape character in patterns built by ``like_pattern``
 LIKE_ESCAPE = "!"
@@ -49,18 +49,27 @@ class FoldCase(_Unsupported):
     inherit_cache = True
 
 
-class JsonArray(_Unsupported):
-    """The JSON array expression, or NULL when it is null, missing, empty or not an array."""
+class HasJsonItems(_Unsupported):
+    """True (never NULL) when the JSON expression is a non-empty container of ``json_type``."""
 
-    type = JSON()
+    type = Boolean()
     inherit_cache = True
+    #: the container type, as both engines name it
+    json_type = ""
 
 
-class JsonObject(_Unsupported):
-    """The JSON object expression, or NULL when it is null, missing, empty or not an object."""
+class IsNonEmptyArray(HasJsonItems):
+    """A JSON array with at least one element."""
 
-    type = JSON()
     inherit_cache = True
+    json_type = "array"
+
+
+class IsNonEmptyObject(HasJsonItems):
+    """A JSON object with at least one key."""
+
+    inherit_cache = True
+    json_type = "object"
 
 
 class ListContains(_Unsupported):
@@ -95,16 +104,13 @@ def _fold_case_sqlite(element: FoldCase, compiler: Any, **kw: Any) -> str:
     return f"lower({text})"
 
 
-@compiles(JsonArray, "sqlite")
-def _json_array_sqlite(element: JsonArray, compiler: Any, **kw: Any) -> str:
+@compiles(IsNonEmptyArray, "sqlite")
+@compiles(IsNonEmptyObject, "sqlite")
+def _has_items_sqlite(element: HasJsonItems, compiler: Any, **kw: Any) -> str:
+    # json_type(NULL) is NULL: CASE turns that into a definite false
     (value,) = _arguments(element, compiler, **kw)
-    return f"(CASE WHEN json_type({value}) = 'array' AND json_array_length({value}) > 0 THEN {value} END)"
-
-
-@compiles(JsonObject, "sqlite")
-def _json_object_sqlite(element: JsonObject, compiler: Any, **kw: Any) -> str:
-    (value,) = _arguments(element, compiler, **kw)
-    return f"(CASE WHEN json_type({value}) = 'object' AND {value} <> '{{}}' THEN {value} END)"
+    return (f"(CASE WHEN json_type({value}) = '{element.json_type}' "
+            f"AND EXISTS (SELECT 1 FROM json_each({value})) THEN 1 ELSE 0 END = 1)")
 
 
 @compiles(ListContains, "sqlite")
@@ -125,18 +131,14 @@ def _fold_case_postgresql(element: FoldCase, compiler: Any, **kw: Any) -> str:
     return f'lower(({text}) COLLATE "C")'
 
 
-@compiles(JsonArray, "postgresql")
-def _json_array_postgresql(element: JsonArray, compiler: Any, **kw: Any) -> str:
+@compiles(IsNonEmptyArray, "postgresql")
+@compiles(IsNonEmptyObject, "postgresql")
+def _has_items_postgresql(element: HasJsonItems, compiler: Any, **kw: Any) -> str:
     (value,) = _arguments(element, compiler, **kw)
     value = f"CAST({value} AS JSONB)"
-    return f"(CASE WHEN jsonb_typeof({value}) = 'array' AND {value} <> '[]'::jsonb THEN {value} END)"
-
-
-@compiles(JsonObject, "postgresql")
-def _json_object_postgresql(element: JsonObject, compiler: Any, **kw: Any) -> str:
-    (value,) = _arguments(element, compiler, **kw)
-    value = f"CAST({value} AS JSONB)"
-    return f"(CASE WHEN jsonb_typeof({value}) = 'object' AND {value} <> '{{}}'::jsonb THEN {value} END)"
+    empty = "'[]'::jsonb" if element.json_type == "array" else "'{}'::jsonb"
+    return (f"(CASE WHEN jsonb_typeof({value}) = '{element.json_type}' AND {value} <> {empty} "
+            "THEN true ELSE false END)")
 
 
 @compiles(ListContains, "postgresql")

@@ -5,7 +5,8 @@ that kind, never at the type's name. Each kind knows three things:
 
 - ``python_value``: a stored JSON value as a comparable Python value, or None when the value is *empty*
   (null, missing, ``""``, ``[]``, ``{}``): every comparison with an empty value is false.
-- ``sql_value``: the same normalisation for a typed SQL expression (``""`` and non-containers -> NULL).
+- ``sql_is_present``: the SQL twin of "not empty", a predicate that is never NULL. Operators compare the
+  field's own expression (so expression indexes serve them) behind that guard.
 - operands: which literals a condition may compare with, as Python values and as bound SQL literals.
 """
 
@@ -17,7 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from sqlalchemy import Boolean, ColumnElement, Date, Float, Integer, Numeric, String, and_, func, literal
+from sqlalchemy import Boolean, ColumnElement, Date, Float, Integer, Numeric, String, and_, literal
 from sqlalchemy.types import TypeEngine
 
 from formflow.conditions import dialects
@@ -105,9 +106,9 @@ class ValueKind:
         """A stored value as a comparable Python value; None when empty or not of this kind."""
         return None if stored in (None, "", [], {}) else stored
 
-    def sql_value(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
-        """The typed SQL expression, NULL wherever ``python_value`` would be None."""
-        return expression
+    def sql_is_present(self, expression: ColumnElement[Any]) -> ColumnElement[bool]:
+        """SQL: the value is not empty (true or false, never NULL), where ``python_value`` is not None."""
+        return expression.is_not(None)
 
     def is_operand(self, value: Any) -> bool:
         """Whether a literal in a condition is a valid operand of this kind."""
@@ -162,8 +163,8 @@ class TextKind(ValueKind):
     def python_value(self, stored: Any) -> Any:
         return stored if isinstance(stored, str) and stored != "" else None
 
-    def sql_value(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
-        return func.nullif(expression, "", type_=expression.type)
+    def sql_is_present(self, expression: ColumnElement[Any]) -> ColumnElement[bool]:
+        return and_(expression.is_not(None), expression != literal("", String()))
 
     def is_operand(self, value: Any) -> bool:
         return isinstance(value, str)
@@ -319,8 +320,8 @@ class ListKind(ValueKind):
     def python_value(self, stored: Any) -> Any:
         return stored if isinstance(stored, list) and stored else None
 
-    def sql_value(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
-        return dialects.JsonArray(expression)
+    def sql_is_present(self, expression: ColumnElement[Any]) -> ColumnElement[bool]:
+        return dialects.IsNonEmptyArray(expression)
 
     def is_operand(self, value: Any) -> bool:
         return isinstance(value, str) or is_number(value)
@@ -354,8 +355,8 @@ class ObjectKind(ValueKind):
     def python_value(self, stored: Any) -> Any:
         return stored if isinstance(stored, dict) and stored else None
 
-    def sql_value(self, expression: ColumnElement[Any]) -> ColumnElement[Any]:
-        return dialects.JsonObject(expression)
+    def sql_is_present(self, expression: ColumnElement[Any]) -> ColumnElement[bool]:
+        return dialects.IsNonEmptyObject(expression)
 
 
 registry: Registry[ValueKind] = Registry("value kind")

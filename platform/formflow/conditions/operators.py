@@ -2,8 +2,9 @@
 
 An operator declares the value kinds it applies to and the shape of its operand, and implements its
 test twice: on Python values (``evaluate``) and as SQL (``compile``). Both receive values already
-normalised by the kind (``ValueKind.python_value`` / ``sql_value``), so an empty value never reaches an
-operator except the emptiness tests: every comparison with an empty value is false, in both evaluators.
+normalised by the kind (``ValueKind.python_value``; in SQL the field's expression behind the kind's
+``sql_is_present`` guard), so an empty value never reaches an operator except the emptiness tests: every
+comparison with an empty value is false, in both evaluators.
 """
 
 from __future__ import annotations
@@ -182,8 +183,8 @@ class Operator:
                 bind: Binder) -> ColumnElement[bool]:
         """The test as SQL on a normalised expression; ``bind`` turns an operand into a bound value.
 
-        Callers guard against NULL (except for ``tests_emptiness``), so the result only needs to be
-        right, and never NULL, for non-NULL values.
+        Callers put ``kind.sql_is_present`` in front (except for ``tests_emptiness``), so the result
+        only needs to be right, and never NULL, for non-empty values.
         """
         raise NotImplementedError
 
@@ -354,7 +355,7 @@ class IsEmpty(Operator):
 
     def compile(self, expression: ColumnElement[Any], operand: Any, kind: ValueKind,
                 bind: Binder) -> ColumnElement[bool]:
-        return expression.is_(None)
+        return not_(kind.sql_is_present(expression))
 
 
 @registry.register
@@ -368,7 +369,7 @@ class IsNotEmpty(IsEmpty):
 
     def compile(self, expression: ColumnElement[Any], operand: Any, kind: ValueKind,
                 bind: Binder) -> ColumnElement[bool]:
-        return expression.is_not(None)
+        return kind.sql_is_present(expression)
 
 
 class InSpan(Operator):
@@ -418,7 +419,7 @@ def compile_guarded(operator: Operator, expression: ColumnElement[Any], operand:
         return operator.compile(expression, operand, kind, bind)
     if operand is None:
         return false()
-    return and_(expression.is_not(None), operator.compile(expression, operand, kind, bind))
+    return and_(kind.sql_is_present(expression), operator.compile(expression, operand, kind, bind))
 
 
 def evaluate_guarded(operator: Operator, value: Any, operand: Any, kind: ValueKind) -> bool:

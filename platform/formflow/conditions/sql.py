@@ -81,8 +81,7 @@ def _leaf(leaf: Leaf, columns: Mapping[str, Column], context: EvaluationContext)
     except KeyError:
         raise KeyError(f"no SQL column for the condition's field {leaf.field!r}") from None
     operand = leaf.operator.operand.resolve(leaf.value, leaf.kind, context)
-    return compile_guarded(leaf.operator, leaf.kind.sql_value(expression), operand, leaf.kind,
-                           _binder(spec, leaf.kind))
+    return compile_guarded(leaf.operator, expression, operand, leaf.kind, _binder(spec, leaf.kind))
 
 
 def _binder(spec: Field | str | None, kind: ValueKind) -> Binder:
