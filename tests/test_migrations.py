@@ -41,3 +41,12 @@ def test_upgrade_twice_is_a_no_op(empty_database_url: str) -> None:
 
 def _skip_generated(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
     return not migrate.is_generated(name, type_)
+
+
+def test_downgrade_to_base_removes_every_table(empty_database_url: str) -> None:
+    engine = make_engine(empty_database_url)
+    migrate.upgrade(engine)
+    migrate.downgrade(engine, "base")
+    tables = set(inspect(engine).get_table_names()) - {"alembic_version"}
+    engine.dispose()
+    assert tables == set()

@@ -25,6 +25,8 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "formflow-demo"
 REP_EMAIL = "rep@example.com"
 LEADS = 60
+#: allocated mainland mobile prefixes (China Mobile, Unicom, Telecom), so every demo phone validates
+MOBILE_PREFIXES = ("135", "136", "138", "139", "150", "158", "186", "187", "133", "153", "180", "189")
 
 
 def has_workspaces(session: Session) -> bool:
@@ -71,7 +73,7 @@ def sample_leads(count: int, seed: int = 2026) -> list[dict[str, Any]]:
         lead: dict[str, Any] = {
             "name": fake.name(),
             "company": fake.company(),
-            "phone": f"1{chooser.choice('3456789')}{chooser.randrange(10**9):09d}",
+            "phone": f"{chooser.choice(MOBILE_PREFIXES)}{chooser.randrange(10**8):08d}",
             "email": fake.email(),
             "stage": stage,
             "source": chooser.choice(sources),

@@ -6,7 +6,6 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
-
 #: objects that publishing and DDL events make, not the models: Alembic neither adds nor drops them
 GENERATED_INDEX_PREFIXES = ("ix_ff_", "ux_ff_", "cx_ff_")
 GENERATED_TABLE_PREFIXES = ("records_fts",)
@@ -34,6 +33,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back to ``revision`` ("base" for empty)."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
 
 
 def current(engine: Engine) -> str | None:
