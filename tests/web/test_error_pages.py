@@ -111,3 +111,11 @@ def test_api_errors_without_the_api_renderer_are_bare_problems(app: Flask) -> No
     assert response.mimetype == "application/problem+json"
     assert response.get_json() == {"type": "about:blank", "title": "Not Found", "status": 404,
                                    "code": "not_found"}
+
+
+@pytest.mark.parametrize("path", ["/login", "/no/such/page", "/api/v1/no-such-thing"])
+def test_responses_refuse_framing_and_sniffing(client: FlaskClient, path: str) -> None:
+    headers = client.get(path).headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert headers["X-Content-Type-Options"] == "nosniff"

@@ -177,3 +177,16 @@ def test_not_found_page_speaks_the_browser_language(new_browser_page, screenshot
     assert_no_sideways_scroll(page)
     assert_accessible(page)
     screenshot(page, language)
+
+
+def test_menu_works_without_javascript(new_browser_page, acme, screenshot) -> None:
+    page = new_browser_page(java_script_enabled=False)
+    log_in(page, "ada@example.com")
+    expect(page.locator("[data-menu-toggle]")).to_be_hidden()
+    navigation = page.get_by_role("navigation", name="主导航")
+    expect(navigation.get_by_role("link", name="客户服务")).to_be_visible()
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Acme 销售部")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    assert_no_sideways_scroll(page)
+    screenshot(page)
