@@ -12,6 +12,8 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
+from formflow.accounts.models import User
+from formflow.accounts.service import active_user
 from formflow.http import db, request_locale
 from formflow.i18n import TRANSLATIONS_DIR, normalize_locale
 
@@ -51,9 +53,7 @@ class _Babel(Babel):
         return self._domain
 
 
-def _load_user(user_id: str):  # noqa: ANN202 - flask-login's callback returns a User or None
-    from formflow.accounts.service import active_user
-
+def _load_user(user_id: str) -> User | None:
     return active_user(db(), user_id)
 
 
