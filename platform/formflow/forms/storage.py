@@ -147,13 +147,6 @@ def sync_indexes(connection: Connection, form_id: int, before: dict[str, Field],
             connection.execute(text(statement))
 
 
-def drop_indexes(connection: Connection, form_id: int) -> None:
-    """Drop every index of the form (the form is being deleted)."""
-    quote = connection.dialect.identifier_preparer.quote
-    for name in sorted(existing_indexes(connection, form_id)):
-        connection.execute(text(f"DROP INDEX {quote(name)}"))
-
-
 def view_select(form_id: int, fields: dict[str, Field], dialect: Dialect) -> Any:
     """The SELECT behind a form's view: system columns, then one typed column per field."""
     columns = [column(name) for name in VIEW_SYSTEM_COLUMNS]
@@ -171,7 +164,3 @@ def replace_view(connection: Connection, name: str, form_id: int, fields: dict[s
     connection.execute(text(f"DROP VIEW IF EXISTS {quote(name)}"))
     connection.execute(text(f"CREATE VIEW {quote(name)} AS {body}"))
 
-
-def drop_view(connection: Connection, name: str) -> None:
-    """Drop a form's view if it exists."""
-    connection.execute(text(f"DROP VIEW IF EXISTS {connection.dialect.identifier_preparer.quote(name)}"))
