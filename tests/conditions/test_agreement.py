@@ -27,6 +27,7 @@ from formflow.conditions.python import evaluate
 from formflow.conditions.sql import compile
 from formflow.conditions.tree import SYSTEM_FIELDS, parse
 from formflow.errors import ValidationFailed
+from formflow.fields.keys import RESERVED
 from formflow.i18n import use_locale
 from formflow.records.models import Record
 
@@ -232,6 +233,13 @@ BAD_TREES = [
     ("number eq a boolean", {"field": "score", "op": "eq", "value": True}, VALUE, BAD_VALUE),
     ("integer eq a fraction", {"field": "qty", "op": "eq", "value": 1.5}, VALUE, BAD_VALUE),
     ("decimal eq a word", {"field": "amount", "op": "eq", "value": "ten"}, VALUE, BAD_VALUE),
+    ("decimal eq an exponent", {"field": "amount", "op": "eq", "value": "1e400"}, VALUE, BAD_VALUE),
+    ("decimal beyond NUMERIC(38)", {"field": "amount", "op": "gt", "value": 10**30}, VALUE, BAD_VALUE),
+    ("integer beyond 64 bits", {"field": "qty", "op": "eq", "value": 2**63}, VALUE, BAD_VALUE),
+    ("list element beyond 64 bits", {"field": "contacts", "op": "contains", "value": -(2**63) - 1}, VALUE,
+     BAD_VALUE),
+    ("a text operand too long for LIKE", {"field": "name", "op": "contains", "value": "%" * 2001}, VALUE,
+     BAD_VALUE),
     ("an unknown variable", {"field": "owner", "op": "eq", "value": {"var": "you"}}, VALUE, BAD_VALUE),
     ("my_team as a scalar", {"field": "owner", "op": "eq", "value": {"var": "my_team"}}, VALUE, BAD_VALUE),
     ("me as a list", {"field": "owner", "op": "in", "value": {"var": "me"}}, VALUE, BAD_VALUE),
@@ -327,6 +335,28 @@ def test_parse_refuses_a_field_of_unknown_type() -> None:
     with pytest.raises(ValidationFailed) as caught:
         parse(LEAF, {"name": {"key": "name", "type": "hologram"}})
     assert caught.value.errors[0].code == "condition_unknown_field"
+
+
+def test_system_fields_are_reserved_field_keys() -> None:
+    assert set(SYSTEM_FIELDS) <= RESERVED
+
+
+def test_longest_text_operand_runs_on_the_database(store: RecordStore) -> None:
+    condition = parse({"field": "name", "op": "contains", "value": "é%" * 1000}, store.fields)
+    record_id = store.insert({"name": "x" + "é%" * 1000})
+    try:
+        assert store.matching(condition, EvaluationContext(now=NOW), [record_id]) == {record_id}
+    finally:
+        store.session.rollback()
+
+
+def test_largest_integer_operand_runs_on_the_database(store: RecordStore) -> None:
+    condition = parse({"field": "contacts", "op": "in", "value": [2**63 - 1, -(2**63)]}, store.fields)
+    record_id = store.insert({"contacts": [1]})
+    try:
+        assert store.matching(condition, EvaluationContext(now=NOW), [record_id]) == set()
+    finally:
+        store.session.rollback()
 
 
 def test_system_fields_need_no_definition() -> None:

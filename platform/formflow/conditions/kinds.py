@@ -73,9 +73,22 @@ def format_datetime(value: datetime) -> str:
     return f"{text}Z"
 
 
+#: operands beyond 64-bit integers cannot be bound on SQLite or compared with BIGINT on PostgreSQL
+INTEGER_RANGE = range(-(2**63), 2**63)
+#: decimal operands: what NUMERIC(38, scale) columns can hold, written plainly
+DECIMAL_OPERAND = re.compile(r"^-?\d{1,24}(\.\d{1,10})?$")
+#: longest text operand: LIKE patterns stay well inside SQLite's 50,000-byte limit
+MAX_TEXT_LENGTH = 2000
+
+
 def is_number(value: Any) -> bool:
     """A JSON number (bool is not one)."""
     return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
+def is_bindable_number(value: Any) -> bool:
+    """A JSON number both databases can take as a parameter (integers within 64 bits)."""
+    return is_number(value) and (not isinstance(value, int) or value in INTEGER_RANGE)
 
 
 def fold_case(text: str) -> str:
@@ -158,7 +171,7 @@ class TextKind(ValueKind):
     """Strings: text, textarea, email, url, phone, select, auto-number."""
 
     name = "text"
-    expected = "a text"
+    expected = "a text of at most 2000 characters"
 
     def python_value(self, stored: Any) -> Any:
         return stored if isinstance(stored, str) and stored != "" else None
@@ -167,7 +180,7 @@ class TextKind(ValueKind):
         return and_(expression.is_not(None), expression != literal("", String()))
 
     def is_operand(self, value: Any) -> bool:
-        return isinstance(value, str)
+        return isinstance(value, str) and len(value) <= MAX_TEXT_LENGTH
 
     def operand(self, value: Any) -> Any:
         return value
@@ -201,7 +214,7 @@ class NumberKind(ValueKind):
         return stored if is_number(stored) else None
 
     def is_operand(self, value: Any) -> bool:
-        return is_number(value)
+        return is_bindable_number(value)
 
 
 class IntegerKind(NumberKind):
@@ -216,7 +229,7 @@ class IntegerKind(NumberKind):
         return stored if is_number(stored) and float(stored).is_integer() else None
 
     def is_operand(self, value: Any) -> bool:
-        return self.python_value(value) is not None
+        return is_bindable_number(value) and self.python_value(value) is not None
 
 
 class DecimalKind(ValueKind):
@@ -240,7 +253,9 @@ class DecimalKind(ValueKind):
         return value if value.is_finite() else None
 
     def is_operand(self, value: Any) -> bool:
-        return self.python_value(value) is not None
+        if is_bindable_number(value):
+            return abs(value) < 10**24
+        return isinstance(value, str) and DECIMAL_OPERAND.match(value) is not None
 
     def stored(self, operand: Any) -> Any:
         return str(operand)
@@ -324,7 +339,7 @@ class ListKind(ValueKind):
         return dialects.IsNonEmptyArray(expression)
 
     def is_operand(self, value: Any) -> bool:
-        return isinstance(value, str) or is_number(value)
+        return (isinstance(value, str) and len(value) <= MAX_TEXT_LENGTH) or is_bindable_number(value)
 
     def operand(self, value: Any) -> Any:
         return value

@@ -48,7 +48,7 @@ def _scalar_problem(value: Any, kind: ValueKind) -> str | None:
     if name is not None:
         variable = VARIABLES.get(name)
         if variable is None:
-            return gettext("Unknown variable %(name)s.", name=name)
+            return gettext("Unknown variable %(name)s.", name=name[:64])
         if variable.is_list or not kind.accepts_user_ids:
             return gettext("The variable %(name)s cannot be used here.", name=name)
         return None
@@ -118,7 +118,7 @@ class ListOperand(Operand):
         if name is not None:
             variable = VARIABLES.get(name)
             if variable is None:
-                return [("", gettext("Unknown variable %(name)s.", name=name))]
+                return [("", gettext("Unknown variable %(name)s.", name=name[:64]))]
             if not variable.is_list or not kind.accepts_user_ids:
                 return [("", gettext("The variable %(name)s cannot be used here.", name=name))]
             return []
