@@ -28,6 +28,7 @@ from formflow.conditions.sql import compile
 from formflow.conditions.tree import SYSTEM_FIELDS, parse
 from formflow.errors import ValidationFailed
 from formflow.fields.keys import RESERVED
+from formflow.fields.sql import dialect as json_access
 from formflow.i18n import use_locale
 from formflow.records.models import Record
 
@@ -357,6 +358,26 @@ def test_largest_integer_operand_runs_on_the_database(store: RecordStore) -> Non
         assert store.matching(condition, EvaluationContext(now=NOW), [record_id]) == set()
     finally:
         store.session.rollback()
+
+
+OBJECTS = [(None, True), ({}, True), ({"a": 1}, False), ({"a": None}, False)]
+
+
+@pytest.mark.parametrize(("stored", "empty"), OBJECTS, ids=["null", "{}", "a key", "null key"])
+def test_object_kind_emptiness_agrees_in_python_and_sql(store: RecordStore, stored: Any, empty: bool) -> None:
+    dialect_name = store.session.get_bind().dialect.name
+    columns = {"place": (json_access(dialect_name).json(Record.data, ("place",)), "object")}
+    context = EvaluationContext(now=NOW)
+    for op, expected in (("is_empty", empty), ("is_not_empty", not empty)):
+        condition = parse({"field": "place", "op": op}, {"place": "object"})
+        record_id = store.insert({"place": stored})
+        try:
+            assert evaluate(condition, {"place": stored}, context) is expected
+            matched = store.session.scalars(select(Record.id).where(
+                Record.id == record_id, compile(condition, columns, context))).all()
+            assert (matched == [record_id]) is expected
+        finally:
+            store.session.rollback()
 
 
 def test_system_fields_need_no_definition() -> None:

@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from formflow.conditions.context import PERIODS, VARIABLES
+from formflow.conditions.context import VARIABLES
 from formflow.conditions.kinds import ValueKind
 from formflow.conditions.kinds import registry as kinds
 from formflow.conditions.operators import Operator
@@ -285,11 +285,8 @@ def schema() -> dict[str, Any]:
                 "properties": {
                     "field": {"type": "string", "pattern": FIELD_KEY.pattern},
                     "op": {"enum": operators.names()},
-                    "value": {"anyOf": [
-                        {"type": "null"}, scalar,
-                        {"type": "array", "items": scalar},
-                        {"enum": list(PERIODS)},
-                    ]},
+                    # period names (``context.PERIODS``) are strings: ``parse`` checks which
+                    "value": {"anyOf": [{"type": "null"}, scalar, {"type": "array", "items": scalar}]},
                 },
             },
         },
