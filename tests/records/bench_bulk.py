@@ -1,4 +1,4 @@
-"""Measure bulk_create throughput (records/s) on a fresh SQLite file: `python tests/records/bench_bulk.py [N]`.
+"""bulk_create throughput (records/s) on a fresh SQLite file: `python tests/records/bench_bulk.py [N]`.
 
 Not collected by pytest (no test_ prefix); the number is quoted in docs/internals.md, "Records".
 """
@@ -59,8 +59,9 @@ def main(count: int) -> None:
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         assert len(result.ids) == count and not result.errors
         # CPU time as well: on a shared machine the wall clock measures the neighbours too
-        print(f"{engine.dialect.name} {engine.dialect.server_version_info}: {count} records in {elapsed:.2f} s "
-              f"= {count / elapsed:,.0f} records/s (CPU {cpu:.2f} s = {count / cpu:,.0f} records/s)")
+        print(f"{engine.dialect.name} {engine.dialect.server_version_info}: {count} records "
+              f"in {elapsed:.2f} s = {count / elapsed:,.0f} records/s "
+              f"(CPU {cpu:.2f} s = {count / cpu:,.0f} records/s)")
         session.close()
         engine.dispose()
 

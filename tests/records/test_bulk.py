@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from tests.records.conftest import field
 
 from formflow.errors import ValidationFailed
 from formflow.records.models import Record, Revision
 from formflow.records.queries import RecordQuery, query_records
 from formflow.records.service import bulk_create, create_record
-from tests.records.conftest import field
 
 
 def count(session, model) -> int:
@@ -37,9 +37,11 @@ def test_bulk_create_reports_each_bad_row_by_index_and_writes_nothing(session, m
     with pytest.raises(ValidationFailed) as failure:
         bulk_create(session, member, leads, rows)
 
-    reported = {row["index"]: {error["field"] for error in row["errors"]} for row in failure.value.extra["rows"]}
+    reported = {row["index"]: {error["field"] for error in row["errors"]}
+                for row in failure.value.extra["rows"]}
     assert reported == {1: {"name", "amount"}, 3: {"stage"}}
-    assert {error.field for error in failure.value.errors} >= {"rows.1.name", "rows.1.amount", "rows.3.stage"}
+    assert {error.field for error in failure.value.errors} >= {"rows.1.name", "rows.1.amount",
+                                                               "rows.3.stage"}
     assert (count(session, Record), count(session, Revision)) == (0, 0)
 
 

@@ -19,7 +19,19 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, DateTime, Float, Integer, Numeric, String, and_, false, or_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    and_,
+    false,
+    literal,
+    or_,
+)
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from formflow.errors import BadRequest
@@ -27,6 +39,8 @@ from formflow.i18n import gettext
 
 #: integers SQL can compare (BIGINT)
 BIGINT = 2**63
+#: decimals stay within NUMERIC(38, s): no exponent beyond 10^±38
+DECIMAL_DIGITS = 38
 #: longest text value a cursor may carry
 MAX_TEXT = 10_000
 #: longest token accepted, in characters
@@ -113,7 +127,7 @@ def _decimal(value: Any) -> Decimal:
         number = Decimal(value["d"])
     except InvalidOperation:
         raise _invalid() from None
-    if not number.is_finite() or len(value["d"]) > 80:
+    if not number.is_finite() or len(value["d"]) > 80 or (number and abs(number.adjusted()) > DECIMAL_DIGITS):
         raise _invalid()
     return number
 
@@ -171,8 +185,9 @@ def after(keys: list[SortKey], values: list[Any], nulls_largest: bool) -> Column
             strict = false() if nulls_after else expression.is_not(None)
             tie = expression.is_(None)
         else:
-            greater = expression < value if key.descending else expression > value
+            bound = literal(value, expression.type)  # a bound value: SQL compares booleans too
+            greater = expression < bound if key.descending else expression > bound
             strict = or_(greater, expression.is_(None)) if nulls_after else greater
-            tie = expression == value
+            tie = expression == bound
         condition = or_(strict, and_(tie, condition))
     return condition

@@ -234,28 +234,27 @@ def relation_titles(session: Session, actor: Actor, form: Form, keys: Iterable[s
                     ) -> dict[int, dict[str, dict[str, str]]]:
     """``{record id: {field key: {str(target id): title}}}`` for the relation fields among ``keys``.
 
-    One query per target form, filtered by its scope and showing only a title field the actor may
-    read there; targets out of scope or with a hidden title get no title.
+    One query per target form (whatever the number of records and of relation fields pointing at
+    it), filtered by the target's scope and reading only title fields the actor may read there:
+    targets out of scope, or whose title field is hidden, get no title.
     """
     version = current_version(session, form)
+    relations = {key: (target, version.fields[key]) for key in keys if key in version.fields
+                 for target in [target_form_key(version.fields[key])] if target is not None}
     wanted: dict[str, set[int]] = defaultdict(set)
-    relations: dict[str, str] = {}
-    for key in keys:
-        item = version.fields.get(key)
-        target = target_form_key(item) if item is not None else None
-        if target is None:
-            continue
-        relations[key] = target
+    for key, (target, _item) in relations.items():
         for record in records:
             wanted[target].update(referenced_ids(record.data.get(key)))
-    found = {target: _titles_of(session, actor, form, target, ids, version, relations)
+    found = {target: _titles_of(session, actor, form, target, ids,
+                                [item for item_target, item in relations.values() if item_target == target])
              for target, ids in wanted.items() if ids}
     result: dict[int, dict[str, dict[str, str]]] = {}
     for record in records:
         titles = {}
-        for key, target in relations.items():
-            mapping = {str(item): found[target][item] for item in referenced_ids(record.data.get(key))
-                       if item in found.get(target, {})}
+        for key, (target, item) in relations.items():
+            shown = found.get(target, {}).get(item.get("display_field"), {})
+            mapping = {str(linked): shown[linked] for linked in referenced_ids(record.data.get(key))
+                       if linked in shown}
             if mapping:
                 titles[key] = mapping
         result[record.id] = titles
@@ -263,30 +262,28 @@ def relation_titles(session: Session, actor: Actor, form: Form, keys: Iterable[s
 
 
 def _titles_of(session: Session, actor: Actor, form: Form, target_key: str, ids: set[int],
-               version: CompiledForm, relations: dict[str, str]) -> dict[int, str]:
+               relation_fields: list[Field]) -> dict[str | None, dict[int, str]]:
+    """``{display_field or None: {id: title}}`` for the relation fields pointing at one target form."""
     target = sibling_form(session, form, target_key)
     if target is None or target.current_version_id is None or target.workspace_id != actor.workspace_id:
         return {}
     target_version = current_version(session, target)
     target_mask = mask_of(actor, target, target_version)
-    title = _title_field(target_version, [version.fields[key] for key, key_target in relations.items()
-                                          if key_target == target_key])
-    if title is None or not target_mask.can_read(title.key):
-        return {}
-    rows = session.execute(select(Record.id, Record.data[title.key]).where(
-        policy.scope_filter(actor, target), Record.id.in_(sorted(ids))))
-    context = FieldContext(timezone=actor.timezone, locale=current_locale(), actor_user_id=actor.user_id)
-    return {record_id: title.type.display(title, value, context) for record_id, value in rows
-            if value is not None}
-
-
-def _title_field(version: CompiledForm, relation_fields: list[Field]) -> Field | None:
-    """The target field a relation shows: its ``display_field`` when set, else the target's title field."""
+    shown: dict[str | None, Field] = {}
     for item in relation_fields:
         chosen = item.get("display_field")
-        if chosen in version.fields:
-            return version.fields[chosen]
-    return version.title_field
+        title = (target_version.fields.get(chosen) if chosen else None) or target_version.title_field
+        if title is not None and target_mask.can_read(title.key):
+            shown[chosen] = title
+    if not shown:
+        return {}
+    titles = list({title.key: title for title in shown.values()}.values())
+    rows = session.execute(select(Record.id, *(Record.data[title.key] for title in titles)).where(
+        policy.scope_filter(actor, target), Record.id.in_(sorted(ids)))).all()
+    context = FieldContext(timezone=actor.timezone, locale=current_locale(), actor_user_id=actor.user_id)
+    by_key = {title.key: {row[0]: title.type.display(title, row[1 + index], context) for row in rows
+                          if row[1 + index] is not None} for index, title in enumerate(titles)}
+    return {chosen: by_key[title.key] for chosen, title in shown.items()}
 
 
 def serialize_record(session: Session, actor: Actor, form: Form, record: Record, *,
