@@ -106,6 +106,10 @@ def test_bad_type_config_is_refused(attributes: dict[str, Any], code: str) -> No
     assert problems(definition(field("name", **attributes))) == [("name", code)]
 
 
+def test_attribute_formats_are_checked() -> None:
+    assert problems(definition(field("due", "date", max=""))) == [("due", "invalid_attribute")]
+
+
 def test_missing_label_is_refused() -> None:
     assert problems(definition({"key": "name", "type": "text"})) == [("name", "missing_attribute")]
 

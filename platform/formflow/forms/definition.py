@@ -263,7 +263,8 @@ def _field_validator(type_name: str) -> Draft202012Validator:
     """The definition validator of a type, built once (types register at import, before any use)."""
     validator = _validators.get(type_name)
     if validator is None:
-        validator = _validators[type_name] = Draft202012Validator(field_schema(registry.get(type_name)))
+        validator = _validators[type_name] = Draft202012Validator(
+            field_schema(registry.get(type_name)), format_checker=Draft202012Validator.FORMAT_CHECKER)
     return validator
 
 
