@@ -5,6 +5,8 @@ from formflow.apps.models import App
 from formflow.db import Base
 from formflow.forms.models import Form, FormVersion
 from formflow.records.models import Attachment, AutoNumberCounter, Comment, Record, Revision
+from formflow.workflows.models import Workflow, WorkflowVersion
 
 __all__ = ["ApiToken", "App", "Attachment", "AutoNumberCounter", "Base", "Comment", "Department", "Form",
-           "FormVersion", "Membership", "Record", "Revision", "User", "Workspace"]
+           "FormVersion", "Membership", "Record", "Revision", "User", "Workflow", "WorkflowVersion",
+           "Workspace"]

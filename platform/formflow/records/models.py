@@ -32,6 +32,8 @@ class Record(Base):
     data: Mapped[dict[str, Any]]
     #: workflow state; only workflow transitions change it (issue: workflows)
     state: Mapped[str | None] = mapped_column(String(64))
+    #: the workflow version the record runs on (None: the form had no workflow when it was created)
+    workflow_version_id: Mapped[int | None] = mapped_column(ForeignKey("workflow_versions.id"))
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     #: optimistic-locking counter, +1 on every change
     version: Mapped[int] = mapped_column(default=1)
