@@ -214,5 +214,6 @@ class RegionField(FieldType):
         return {
             "input_type": "region",
             "level": PARTS[self.level(field) - 1],
+            "parts": list(PARTS),
             "source": f"/static/{DATA_PATH}",
         }
