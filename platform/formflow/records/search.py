@@ -54,13 +54,16 @@ _WORD_CHARS = re.compile(r"\w", re.UNICODE)
 _PUNCTUATED = re.compile(r"[^\W_]+(?:[^\w\s]+[^\W_]+)+", re.UNICODE)
 _SPLIT = re.compile(r"[^\w]+|_+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
+#: control characters (NUL cannot even be sent to PostgreSQL) and lone surrogates become spaces
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 _fts = table("records_fts", column("rowid"), column("search_text"))
 
 
 def normalize(text: str) -> str:
     """Text as the index keeps it: NFKC (full-width to half-width), case-folded, spaces collapsed."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+    folded = unicodedata.normalize("NFKC", _CONTROLS.sub(" ", text)).casefold()
+    return _SPACES.sub(" ", folded).strip()
 
 
 def cjk_bigrams(text: str) -> list[str]:
