@@ -162,3 +162,10 @@ def test_draft_body_with_unknown_top_level_field_is_422(api, form_id):
     body = assert_problem(api.put(f"/forms/{form_id}/draft", json={"definition": {"fields": []}, "x": 1}),
                           422, "validation_failed")
     assert body["errors"][0] == {"field": "x", "code": "unknown_field", "message": "Unknown field."}
+
+
+@pytest.mark.parametrize("key", [{"nested": "object"}, ["list"], 42, None])
+def test_field_key_of_the_wrong_type_is_422_not_a_crash(api, form_id, key):
+    definition = {"fields": [{"key": key, "type": "text", "label": {"en": "Name"}}]}
+    response = api.put(f"/forms/{form_id}/draft", json={"definition": definition})
+    assert_problem(response, 422, "validation_failed")

@@ -23,14 +23,14 @@ DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
 ID = {"type": "integer", "minimum": 1}
 NULLABLE_ID = {"type": ["integer", "null"], "minimum": 1}
+LABEL_TEXTS = api.component("LabelTexts", {
+    "type": "object", "minProperties": 1, "additionalProperties": False,
+    "description": "Text per language.",
+    "properties": {"zh-CN": {"type": "string", "maxLength": 200}, "en": {"type": "string", "maxLength": 200}},
+})
 LABELS = api.component("Labels", {
     "description": "Text per language; a plain string means the same text in every language.",
-    "oneOf": [
-        {"type": "string", "minLength": 1, "maxLength": 200},
-        {"type": "object", "minProperties": 1, "additionalProperties": False,
-         "properties": {"zh-CN": {"type": "string", "maxLength": 200},
-                        "en": {"type": "string", "maxLength": 200}}},
-    ],
+    "oneOf": [{"type": "string", "minLength": 1, "maxLength": 200}, LABEL_TEXTS],
 })
 STORED_LABELS = {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
 
@@ -72,7 +72,7 @@ NEW_APP = api.component("NewApp", {
     "type": "object",
     "required": ["key", "name"],
     "properties": {"key": KEY_SCHEMA, "name": LABELS,
-                   "description": {"oneOf": [LABELS, {"type": "null"}]}},
+                   "description": {"oneOf": [LABEL_TEXTS, {"type": "null"}]}},
     "additionalProperties": False,
 })
 
