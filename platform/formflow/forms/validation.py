@@ -58,8 +58,8 @@ class CompiledForm:
     title_field: Field | None
     #: parsed ``visible_if`` / ``required_if`` trees by (field key, attribute)
     conditions: dict[tuple[str, str], Any] = field(default_factory=dict)
+    #: seconds a ``pattern`` in the schema may run on one value
     regex_timeout: float = DEFAULT_TIMEOUT
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def compile_form(definition: dict[str, Any], version_id: int | None = None,
@@ -76,7 +76,7 @@ def compile_form(definition: dict[str, Any], version_id: int | None = None,
               "additionalProperties": False}
     validator_class = record_validator_class(regex_timeout)
     validator = validator_class(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-    order = tuple(_as_field(item, fields) for item in formula_order(fields))
+    order = tuple(fields[key] for key in formula_order(fields))
     return CompiledForm(version_id=version_id, definition=definition, fields=fields, validator=validator,
                         formula_order=order, title_field=_title_field(definition, fields),
                         conditions=conditions, regex_timeout=regex_timeout)
@@ -84,10 +84,6 @@ def compile_form(definition: dict[str, Any], version_id: int | None = None,
 
 #: field attributes holding condition trees over the record
 CONDITION_ATTRIBUTES = ("visible_if", "required_if")
-
-
-def _as_field(item: Field | str, fields: dict[str, Field]) -> Field:
-    return fields[item] if isinstance(item, str) else item
 
 
 def _title_field(definition: dict[str, Any], fields: dict[str, Field]) -> Field | None:
