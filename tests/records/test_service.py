@@ -461,3 +461,63 @@ def test_a_failing_after_write_hook_rolls_the_write_back(session, member, leads,
     session.rollback()
     assert session.get(Record, record.id).data["amount"] == 1
     assert count(session, Revision) == 1
+
+
+def test_concurrent_repeats_of_an_idempotency_key_make_one_record(app, session, member, leads):
+    import threading
+
+    from formflow.db import make_sessionmaker
+
+    sessions = make_sessionmaker(app.extensions["formflow.engine"])
+    start = threading.Barrier(6)
+    made: list[int] = []
+
+    def repeat() -> None:
+        with sessions() as own:
+            start.wait()
+            made.append(create_record(own, member, leads, {"name": "Ada"}, idempotency_key="same").id)
+
+    threads = [threading.Thread(target=repeat) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(made) == 6 and len(set(made)) == 1
+    assert count(session, Record) == 1
+
+
+# --- references ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def deals(make_form):
+    make_form([field("name")], key="customers")
+    return make_form([field("title"), field("customer", "relation", target_form="customers"),
+                      field("rep", "user")], key="deals")
+
+
+def test_a_relation_must_point_at_a_record_the_actor_can_see(session, member, other_member, deals, crm,
+                                                             own_records_only):
+    from formflow.forms.service import get_form
+
+    customers = get_form(session, member, crm, "customers")
+    mine = create_record(session, member, customers, {"name": "Mine"})
+    theirs = create_record(session, other_member, customers, {"name": "Theirs"})
+    own_records_only(member)
+
+    create_record(session, member, deals, {"title": "ok", "customer": mine.id})
+    with pytest.raises(ValidationFailed) as failure:
+        create_record(session, member, deals, {"title": "no", "customer": theirs.id})
+
+    assert codes(failure.value) == {"customer": "not_found"}
+
+
+def test_a_user_field_must_name_a_member_of_the_workspace(session, member, deals, make_user):
+    outsider = make_user(None, name="Outsider")
+
+    create_record(session, member, deals, {"title": "ok", "rep": member.user_id})
+    with pytest.raises(ValidationFailed) as failure:
+        create_record(session, member, deals, {"title": "no", "rep": outsider.id})
+
+    assert codes(failure.value) == {"rep": "not_found"}
