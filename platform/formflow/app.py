@@ -34,7 +34,9 @@ def create_app(overrides: dict[str, Any] | None = None, instance_path: str | Non
     from formflow import http
     from formflow.api import register as register_api
     from formflow.web import register as register_web
+    from formflow.workflows import runtime as workflows
 
+    workflows.install()
     http.init_app(app)
     register_web(app)
     register_api(app)

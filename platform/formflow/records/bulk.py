@@ -175,7 +175,7 @@ def _duplicate_error(key: str) -> FieldError:
 #: type processors on every row
 _RECORD_COLUMNS = ("workspace_id", "app_id", "form_id", "form_version_id", "data", "state", "owner_id",
                    "version", "search_text", "search_fields", "created_at", "updated_at", "created_by_id",
-                   "updated_by_id")
+                   "updated_by_id", "workflow_version_id")
 _RECORDS = table("records", *(column(name) for name in ("id", *_RECORD_COLUMNS)))
 _REVISIONS = table("revisions", *(column(name) for name in (
     "workspace_id", "record_id", "action", "record_version", "diff", "actor_id", "created_at")))
@@ -224,9 +224,9 @@ def _write(session: Session, actor: Actor, form: Form, version: CompiledForm,
 def _record_values(form: Form, version: CompiledForm, actor: Actor, data: dict[str, Any], now: Any
                    ) -> dict[str, Any]:
     return {"workspace_id": form.workspace_id, "app_id": form.app_id, "form_id": form.id,
-            "form_version_id": version.version_id, "data": data, "state": None, "owner_id": actor.user_id,
-            "version": 1, "created_at": now, "updated_at": now, "created_by_id": actor.user_id,
-            "updated_by_id": actor.user_id}
+            "form_version_id": version.version_id, "data": data, "state": None, "workflow_version_id": None,
+            "owner_id": actor.user_id, "version": 1, "created_at": now, "updated_at": now,
+            "created_by_id": actor.user_id, "updated_by_id": actor.user_id}
 
 
 def _events(session: Session, actor: Actor, form: Form, values: list[dict[str, Any]]) -> list[RecordEvent]:
@@ -241,6 +241,7 @@ def _events(session: Session, actor: Actor, form: Form, values: list[dict[str, A
         event = RecordEvent("create", form, record,
                             {key: [None, value] for key, value in row["data"].items() if value is not None})
         hooks.run(hooks.before_write, session, actor, event)
-        row.update(state=record.state, data=record.data, owner_id=record.owner_id)
+        row.update(state=record.state, workflow_version_id=record.workflow_version_id, data=record.data,
+                   owner_id=record.owner_id)
         events.append(event)
     return events

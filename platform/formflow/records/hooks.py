@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from formflow.permissions.actor import Actor
     from formflow.records.models import Record
 
-#: what happened: "create", "update", "delete", "restore"
-KINDS = ("create", "update", "delete", "restore")
+#: what happened: "create", "update", "delete", "restore", "transition" (a workflow step: the state
+#: changes, records/transitions.py), "migrate" (an admin moves the record to another workflow version)
+KINDS = ("create", "update", "delete", "restore", "transition", "migrate")
 
 
 @dataclass

@@ -325,6 +325,11 @@ def _visible_record(session: Session, actor: Actor, form: Form, record_id: int) 
     return record
 
 
+#: revision diff keys that are system columns, not fields: every reader of the record sees them
+#: (workflow transitions and migrations write them, records/transitions.py)
+SYSTEM_DIFF_KEYS = frozenset({"state", "workflow_version"})
+
+
 def list_revisions(session: Session, actor: Actor, form: Form, record_id: int, *, limit: int = 100,
                    before: int | None = None) -> list[dict[str, Any]]:
     """A record's history, newest first, with diffs reduced to the fields the actor may read.
@@ -340,7 +345,8 @@ def list_revisions(session: Session, actor: Actor, form: Form, record_id: int, *
         statement = statement.where(Revision.id < before)
     result = []
     for revision in session.scalars(statement.limit(max(1, min(limit, 1000)))):
-        diff = {key: change for key, change in (revision.diff or {}).items() if mask.can_read(key)}
+        diff = {key: change for key, change in (revision.diff or {}).items()
+                if mask.can_read(key) or key in SYSTEM_DIFF_KEYS}
         if revision.diff and not diff:
             continue
         result.append({"id": revision.id, "action": revision.action,
