@@ -27,11 +27,12 @@ class Registry(Generic[T]):
         """The entry called ``name``; KeyError names the kind when there is none."""
         try:
             return self._entries[name]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable name from JSON input ({} or [])
             raise KeyError(f"unknown {self.kind} {name!r}") from None
 
     def __contains__(self, name: object) -> bool:
-        return name in self._entries
+        # Names come from JSON input: an object or list is simply not a registered name.
+        return isinstance(name, str) and name in self._entries
 
     def __iter__(self) -> Iterator[T]:
         return iter(self._entries.values())
