@@ -171,3 +171,9 @@ def test_search_syntax_never_breaks_the_query(api, form_id, records, search):
 ])
 def test_query_body_shape_errors_are_422(api, form_id, records, body):
     assert_problem(api.post(f"/forms/{form_id}/records/query", json=body), 422, "validation_failed")
+
+
+@pytest.mark.parametrize("before", [2**31, 2**63 - 2, 0, -5])
+def test_revision_cursor_outside_the_id_range_is_400(api, form_id, records, before):
+    response = api.get(f"/forms/{form_id}/records/{records[0]['id']}/revisions?before={before}")
+    assert_problem(response, 400, "invalid_parameter")

@@ -204,7 +204,7 @@ def restore_record(form_id: int, record_id: int) -> tuple[dict[str, Any], int, d
 @api.operation("GET", RECORD_PATH + "/revisions", summary="A record's history", tags=TAGS,
                params=(Parameter("limit", "query", {"type": "integer", "minimum": 1, "maximum": 1000},
                                  "Revisions to return (default 100)."),
-                       Parameter("before", "query", {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+                       Parameter("before", "query", {"type": "integer", "minimum": 1, "maximum": INT32_MAX},
                                  "Only revisions older than this revision id (paging back).")),
                responses={200: Response("Revisions, newest first; diffs show only readable fields.",
                                         REVISION_LIST)})
