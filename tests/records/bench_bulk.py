@@ -1,4 +1,7 @@
-"""bulk_create throughput (records/s) on a fresh SQLite file: `python tests/records/bench_bulk.py [N]`.
+"""bulk_create throughput (records/s) on a fresh SQLite file.
+
+`python tests/records/bench_bulk.py [N] [--lead-form]`: N rows of a form with text, number, currency,
+select, date and auto-number fields, or (``--lead-form``) the benchmark's lead form and leads.
 
 Not collected by pytest (no test_ prefix); the number is quoted in docs/internals.md, "Records".
 """
@@ -38,7 +41,14 @@ def rows(count: int) -> list[dict]:
              "created": f"2026-{index % 12 + 1:02d}-{index % 28 + 1:02d}"} for index in range(count)]
 
 
-def main(count: int) -> None:
+def bench_rows(count: int) -> tuple[dict, list[dict]]:
+    """The benchmark's lead form (bench/data.py: phone and e-mail validation included) and its leads."""
+    from bench.data import LEAD_FORM, generate_leads
+
+    return LEAD_FORM, generate_leads(count)
+
+
+def main(count: int, lead_form: bool = False) -> None:
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
         Base.metadata.create_all(engine)
@@ -51,9 +61,9 @@ def main(count: int) -> None:
         session.commit()
         actor = load_actor(session, user, workspace)
         app = install_app(session, actor, "bench", "Bench")
-        form = forms.create_form(session, actor, app, "leads", "Leads", {"fields": FIELDS})
+        definition, data = bench_rows(count) if lead_form else ({"fields": FIELDS}, rows(count))
+        form = forms.create_form(session, actor, app, "leads", "Leads", definition)
         forms.publish(session, actor, form)
-        data = rows(count)
         started, cpu = time.perf_counter(), time.process_time()
         result = bulk_create(session, actor, form, data)
         elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -67,4 +77,4 @@ def main(count: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000, lead_form="--lead-form" in sys.argv)

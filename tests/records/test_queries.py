@@ -251,6 +251,16 @@ def test_counts_beyond_the_limit_are_estimates(session, member, dataset):
     assert page.total_is_estimate and page.total > 10
 
 
+def test_estimated_counts_bind_the_filter_and_search(session, member, dataset):
+    created_today = {"field": "created_at", "op": "date_is", "value": "today"}
+    staged = {"field": "stage", "op": "in", "value": ["a", "b"]}
+    query = RecordQuery(limit=5, search="r", filter={"all": [created_today, staged]})
+
+    page = query_records(session, member, dataset, query, QueryLimits(exact_count_limit=3))
+
+    assert page.total_is_estimate and page.total > 3
+
+
 def test_counting_stops_at_the_limit(session, member, dataset, statements):
     query_records(session, member, dataset, RecordQuery(limit=5), QueryLimits(exact_count_limit=10))
 

@@ -15,7 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, defer
+from sqlalchemy.sql.expression import ClauseElement, Executable
 
 from formflow.conditions import sql as condition_sql
 from formflow.conditions.context import EvaluationContext
@@ -218,11 +220,23 @@ def count(session: Session, conditions: list[ColumnElement[bool]], exact_limit: 
     return max(found, planned), True
 
 
+class Explain(Executable, ClauseElement):
+    """``EXPLAIN (FORMAT JSON) <select>``: the plan, with the select's parameters bound as usual."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+
+
+@compiles(Explain, "postgresql")
+def _compile_explain(element: Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN (FORMAT JSON) " + compiler.process(element.statement, **kw)
+
+
 def _postgresql_estimate(session: Session, statement: Select[Any]) -> int:
     """The planner's row estimate for ``statement`` (EXPLAIN, no execution)."""
-    connection = session.connection()
-    compiled = statement.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    plan = connection.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled), compiled.params).scalar()
+    plan = session.execute(Explain(statement)).scalar()
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
