@@ -215,7 +215,11 @@
       datetime.combine(day, time(0), tzinfo=ZoneInfo(zone)) with fold=0 (the offset before a
       transition wins in gaps and overlaps). */
   function localMidnight(number, timezone) {
-    var wall = number * DAY_MS;
+    return wallToInstant(number * DAY_MS, timezone);
+  }
+
+  /** The instant (ms) a wall-clock time (given as ms as if it were UTC) is in ``timezone``. */
+  function wallToInstant(wall, timezone) {
     var before = offsetAt(wall - DAY_MS, timezone);
     var candidate = wall - before;
     if (offsetAt(candidate, timezone) === before) {
@@ -224,6 +228,18 @@
     var after = offsetAt(candidate, timezone);
     var second = wall - after;
     return offsetAt(second, timezone) === after ? second : candidate;
+  }
+
+  /** A local date and time typed in a form ("2026-11-23T16:00") as the stored UTC text, read in
+      ``timezone`` like the server does (fields/temporal.py); null when it is not one. */
+  function localToUtc(text, timezone) {
+    var match = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text || "");
+    if (!match || parseDate(text.slice(0, 10)) === null) {
+      return null;
+    }
+    var wall = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]), Number(match[4]),
+      Number(match[5]), Number(match[6] || 0));
+    return new Date(wallToInstant(wall, timezone)).toISOString().replace(/\.\d{3}Z$/, "Z");
   }
 
   function nowMilliseconds(now) {
@@ -570,6 +586,6 @@
     return found;
   }
 
-  return {evaluate: evaluate, fieldKeys: fieldKeys, periods: Object.keys(PERIODS),
+  return {evaluate: evaluate, fieldKeys: fieldKeys, localToUtc: localToUtc, periods: Object.keys(PERIODS),
           operators: Object.keys(OPERATORS)};
 }));
