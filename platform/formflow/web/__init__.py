@@ -101,7 +101,7 @@ def _html_lang() -> str:
 
 def register(app: Flask) -> None:
     """Mount the page blueprints, login, CSRF protection, translations and error pages."""
-    from formflow.web import auth, records, workspaces
+    from formflow.web import auth, record_forms, records, workspaces
     from formflow.web.context import current_path, form_page_url, template_context
     from formflow.web.errors import register_error_handlers
 
@@ -129,3 +129,4 @@ def register(app: Flask) -> None:
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(workspaces.blueprint)
     app.register_blueprint(records.blueprint)
+    app.register_blueprint(record_forms.blueprint)
