@@ -28,6 +28,7 @@ from formflow.api.resources import (
     render_comment,
 )
 from formflow.errors import FieldError, FormflowError
+from formflow.forms.models import Form
 from formflow.forms.service import get_form_by_id
 from formflow.http import db
 from formflow.i18n import gettext
@@ -63,7 +64,7 @@ IDEMPOTENCY_KEY = Parameter("Idempotency-Key", "header", {"type": "string", "pat
                             "whatever the body.")
 
 
-def _form(form_id: int) -> Any:
+def _form(form_id: int) -> Form:
     return get_form_by_id(db(), g.actor, form_id)
 
 
@@ -133,7 +134,7 @@ def create_record(form_id: int, params: dict[str, Any], body: dict[str, Any]
     return rendered, status, {**headers, "Location": f"{api.prefix}/forms/{form.id}/records/{record.id}"}
 
 
-def _serialize(form: Any, record: Record) -> dict[str, Any]:
+def _serialize(form: Form, record: Record) -> dict[str, Any]:
     return queries.serialize_record(db(), g.actor, form, record)
 
 
