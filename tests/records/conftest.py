@@ -133,8 +133,8 @@ def own_records_only(monkeypatch: pytest.MonkeyPatch) -> Callable[[Actor], None]
     original = policy.scope_filter
 
     def restrict(actor: Actor) -> None:
-        def scope_filter(who: Actor, form: Form) -> Any:
-            condition = original(who, form)
+        def scope_filter(who: Actor, form: Form, action: str = "read") -> Any:
+            condition = original(who, form, action)
             return condition & (Record.owner_id == who.user_id) if who.user_id == actor.user_id else condition
 
         monkeypatch.setattr(policy, "scope_filter", scope_filter)

@@ -39,12 +39,14 @@ def mask_of(actor: Actor, form: Form, version: CompiledForm) -> FieldMask:
     return policy.field_mask(actor, form, list(version.fields))
 
 
-def load_record(session: Session, actor: Actor, form: Form, record_id: int, *, trashed: bool = False
-                ) -> Record:
-    """The live (or, with ``trashed``, soft-deleted) record the actor may see; NotFound otherwise."""
-    condition = policy.trash_filter(actor, form) if trashed else policy.scope_filter(actor, form)
+def load_record(session: Session, actor: Actor, form: Form, record_id: int, *, trashed: bool = False,
+                action: str = "read") -> Record:
+    """The live (or, with ``trashed``, soft-deleted) record in the actor's scope for ``action``;
+    NotFound otherwise (an id of another workspace is also logged)."""
+    condition = policy.trash_filter(actor, form) if trashed else policy.scope_filter(actor, form, action)
     record = session.scalar(select(Record).where(condition, Record.id == record_id))
     if record is None:
+        policy.note_missing_record(session, actor, record_id)
         raise NotFound(gettext("Record not found."))
     return record
 

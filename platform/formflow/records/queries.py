@@ -134,7 +134,8 @@ def query_records(session: Session, actor: Actor, form: Form, query: RecordQuery
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = cursor.encode(keys, list(rows[-1][1:])) if more and rows else None
-    selected = _selected(query.fields, readable)
+    selected = _selected(query.fields, {key: item for key, item in version.fields.items()
+                                        if mask.can_show(key)})
     records = [row[0] for row in rows]
     titles = relation_titles(session, actor, form, selected, records)
     items = [serialize_record(session, actor, form, record, version=version, mask=mask, fields=selected,
@@ -306,14 +307,15 @@ def serialize_record(session: Session, actor: Actor, form: Form, record: Record,
                      ) -> dict[str, Any]:
     """The record JSON of docs/internals.md, with only the fields the actor may read."""
     version = version or current_version(session, form)
-    mask = mask or mask_of(actor, form, version)
+    mask = (mask or mask_of(actor, form, version)).for_state(record.state)
     keys = [key for key in (fields if fields is not None else version.fields) if mask.can_read(key)]
     if titles is None:
         titles = relation_titles(session, actor, form, keys, [record]).get(record.id, {})
     return {
         "id": record.id, "form": form.key, "form_version": record.form_version_id,
         "version": record.version, "state": record.state, "owner": record.owner_id,
-        "data": {key: record.data[key] for key in keys if key in record.data},
+        "data": {**{key: record.data[key] for key in keys if key in record.data},
+                 **mask.masked_values(version.fields, record.data, fields)},
         "titles": titles, "created_at": _iso(record.created_at), "updated_at": _iso(record.updated_at),
         "created_by": record.created_by_id, "updated_by": record.updated_by_id,
         "deleted_at": _iso(record.deleted_at),
@@ -341,7 +343,7 @@ def _visible_record(session: Session, actor: Actor, form: Form, record_id: int) 
 
 #: revision diff keys that are system columns, not fields: every reader of the record sees them
 #: (workflow transitions and migrations write them, records/transitions.py)
-SYSTEM_DIFF_KEYS = frozenset({"state", "workflow_version"})
+SYSTEM_DIFF_KEYS = frozenset({"state", "workflow_version", "owner", "pool"})
 
 
 def list_revisions(session: Session, actor: Actor, form: Form, record_id: int, *, limit: int = 100,
@@ -353,7 +355,7 @@ def list_revisions(session: Session, actor: Actor, form: Form, record_id: int, *
     """
     policy.require(actor, "read", form)
     record = _visible_record(session, actor, form, record_id)
-    mask = mask_of(actor, form, current_version(session, form))
+    mask = mask_of(actor, form, current_version(session, form)).for_state(record.state)
     statement = select(Revision).where(Revision.record_id == record.id).order_by(Revision.id.desc())
     if before is not None:
         statement = statement.where(Revision.id < before)

@@ -51,7 +51,7 @@ def create_record(session: Session, actor: Actor, form: Form, data: dict[str, An
                 existing = _by_idempotency_key(session, actor, form, idempotency_key)
                 if existing is not None:
                     return existing
-            mask = mask_of(actor, form, version)
+            mask = mask_of(actor, form, version).for_state(None)
             _refuse_unwritable(version, mask, data)
             values = _validated(version, mask, data, field_context(session, actor, form))
             now = utcnow()
@@ -89,8 +89,8 @@ def update_record(session: Session, actor: Actor, form: Form, record_id: int, ch
     version = current_version(session, form)
     try:
         with transaction(session):
-            record = load_record(session, actor, form, record_id)
-            mask = mask_of(actor, form, version)
+            record = load_record(session, actor, form, record_id, action="update")
+            mask = mask_of(actor, form, version).for_state(record.state)
             if record.version != expected_version:
                 raise _stale(session, actor, form, record)
             _refuse_unwritable(version, mask, changes)
@@ -126,7 +126,7 @@ def delete_record(session: Session, actor: Actor, form: Form, record_id: int,
     policy.require(actor, "delete", form)
     try:
         with transaction(session):
-            record = load_record(session, actor, form, record_id)
+            record = load_record(session, actor, form, record_id, action="delete")
             if expected_version is not None and record.version != expected_version:
                 raise _stale(session, actor, form, record)
             now = utcnow()
@@ -243,7 +243,7 @@ def unwritable_errors(version: CompiledForm, mask: FieldMask, data: Any) -> list
 def _refuse_unwritable(version: CompiledForm, mask: FieldMask, data: Any) -> None:
     errors = unwritable_errors(version, mask, data)
     if errors:
-        raise ValidationFailed(errors)
+        raise policy.refused_write(mask, errors)
 
 
 def masked_errors(errors: list[FieldError], mask: FieldMask) -> list[FieldError]:
