@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from formflow.db import transaction, utcnow
-from formflow.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from formflow.errors import Conflict, FieldError, FormflowError, NotFound, ValidationFailed
 from formflow.forms.models import Form
 from formflow.forms.validation import validate
 from formflow.i18n import gettext, label
@@ -105,7 +105,7 @@ def transition_record(session: Session, actor: Actor, form: Form, record_id: int
                     raise
             errors = runtime.missing_required(
                 workflow, (*transition.required_fields, *target.required_fields), values,
-                "%(field)s is required for %(transition)s", transition=label(transition.label))
+                runtime.REQUIRED_FOR_TRANSITION, transition=label(transition.label))
             if transition.comment_required and not text:
                 errors.append(FieldError("comment", "required", gettext(
                     "%(transition)s needs a comment.", transition=label(transition.label))))
@@ -137,10 +137,11 @@ def transition_record(session: Session, actor: Actor, form: Form, record_id: int
         raise duplicate_value(error, form, version) from error
 
 
-def _refused(reasons: list[str]) -> Forbidden:
+def _refused(reasons: list[str]) -> FormflowError:
+    """403 ``transition_forbidden`` with the reasons (roles, guard) in ``extra["reasons"]``."""
     reasons = list(dict.fromkeys(reasons)) or [gettext("You may not take this step.")]
-    return Forbidden(gettext("This step is not allowed."), code="transition_forbidden",
-                     detail=" ".join(reasons), extra={"reasons": reasons})
+    return FormflowError(gettext("This step is not allowed."), status=403, code="transition_forbidden",
+                         detail=" ".join(reasons), extra={"reasons": reasons})
 
 
 def _comment_text(comment: Any) -> str:
@@ -173,7 +174,7 @@ def migrate_records(session: Session, actor: Actor, form: Form, mapping: Mapping
     numbers: dict[int | None, int | None] = {None: None}
     numbers.update((move_id, number) for move_id, number in session.execute(
         select(WorkflowVersion.id, WorkflowVersion.number)
-        .where(WorkflowVersion.form_id == form.id)).tuples())
+        .where(WorkflowVersion.form_id == form.id)))
     try:
         with transaction(session):
             ids = list(session.scalars(select(Record.id).where(

@@ -105,7 +105,7 @@ TRANSITION_SCHEMA: dict[str, Any] = {
         "required_fields": _FIELD_LIST,
         "editable_fields": _FIELD_LIST,
         "comment_required": {"type": "boolean"},
-        "approval": {"oneOf": [{"type": "null"}, APPROVAL_SCHEMA]},
+        "approval": {**APPROVAL_SCHEMA, "type": ["object", "null"]},
         "actions": {"type": "array", "maxItems": 20, "items": {
             "type": "object", "required": ["type"], "properties": {"type": {"type": "string"}}}},
     },
@@ -174,12 +174,13 @@ def _shape_error(error: ValidationError) -> list[FieldError]:
         if best is not None:
             return _shape_error(best)
     if keyword == "required" and isinstance(error.instance, dict):
-        return [FieldError(_path([*path, name]), "missing", gettext(_SHAPE_MESSAGES["required"], name=name))
+        message = _SHAPE_MESSAGES["required"]
+        return [FieldError(_path([*path, name]), "missing", gettext(message, name=name))
                 for name in error.validator_value if name not in error.instance]
     if keyword == "additionalProperties" and isinstance(error.instance, dict):
         known = set(error.schema.get("properties", {}))
-        return [FieldError(_path([*path, name]), "unknown_attribute",
-                           gettext(_SHAPE_MESSAGES["additionalProperties"], name=str(name)[:64]))
+        message = _SHAPE_MESSAGES["additionalProperties"]
+        return [FieldError(_path([*path, name]), "unknown_attribute", gettext(message, name=str(name)[:64]))
                 for name in error.instance if name not in known]
     name = str(path[-1]) if path else "definition"
     limit = error.validator_value

@@ -24,8 +24,10 @@ def N_(message: str) -> str:  # noqa: N802  (the name babel extracts by default)
 
 
 #: how a failing leaf reads, by operator; ``%(field)s`` is the label, ``%(value)s`` the operand
+#: a leaf whose field is empty (every test but ``is_empty`` fails on an empty value)
+FILL_IN_MESSAGE = N_("Fill in %(field)s first")
 LEAF_MESSAGES: dict[str, str] = {
-    "is_not_empty": N_("Fill in %(field)s first"),
+    "is_not_empty": FILL_IN_MESSAGE,
     "is_empty": N_("%(field)s must be empty"),
     "eq": N_("%(field)s must be %(value)s"),
     "ne": N_("%(field)s must not be %(value)s"),
@@ -102,7 +104,7 @@ class _Explainer:
     def leaf(self, leaf: Leaf) -> str:
         name = self.label(leaf.field)
         if self.values.get(leaf.field) in _EMPTY and leaf.operator.name != "is_empty":
-            return gettext(LEAF_MESSAGES["is_not_empty"], field=name)
+            return gettext(FILL_IN_MESSAGE, field=name)
         message = LEAF_MESSAGES.get(leaf.operator.name, NEGATED_MESSAGE)
         return gettext(message, field=name, value=self.operand(leaf))
 

@@ -29,12 +29,16 @@ from formflow.records import hooks
 from formflow.records.hooks import RecordEvent
 from formflow.records.models import Record
 from formflow.workflows.compiler import CompiledTransition, CompiledWorkflow, TransitionRun, compiled
+from formflow.workflows.guards import N_
 from formflow.workflows.models import Workflow
 
 #: roles every workspace member holds besides their own (admins and jobs are members too)
 MEMBER_ROLES = {"admin": frozenset({"admin", "member"}), "system": frozenset({"admin", "member"}),
                 "member": frozenset({"member"})}
 _EMPTY = (None, "", [], {})
+#: messages of ``missing_required``
+REQUIRED_IN_STATE = N_("%(field)s is required in the state %(state)s")
+REQUIRED_FOR_TRANSITION = N_("%(field)s is required for %(transition)s")
 
 
 def actor_roles(actor: Actor, record: Record | None) -> frozenset[str]:
@@ -165,8 +169,7 @@ def start_in_initial_state(session: Session, actor: Actor, event: RecordEvent) -
     record.state = workflow.initial
     record.workflow_version_id = version_id
     initial = workflow.states[workflow.initial]
-    errors = missing_required(workflow, initial.required_fields, record.data or {},
-                              "%(field)s is required in the state %(state)s",
+    errors = missing_required(workflow, initial.required_fields, record.data or {}, REQUIRED_IN_STATE,
                               state=label(initial.label))
     if errors:
         raise ValidationFailed(errors)

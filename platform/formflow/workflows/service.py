@@ -174,13 +174,13 @@ def plan_migration(session: Session, actor: Actor, form: Form, mapping: Mapping[
                          gettext("Unknown state %(key)s.", key=str(target)[:64]))
               for source, target in mapping.items() if target not in workflow.states]
     numbers = dict(session.execute(select(WorkflowVersion.id, WorkflowVersion.number)
-                                   .where(WorkflowVersion.form_id == form.id)).tuples().all())
+                                   .where(WorkflowVersion.form_id == form.id)).all())
     groups = session.execute(
         select(Record.workflow_version_id, Record.state, func.count())
         .where(policy.scope_filter(actor, form),
                Record.workflow_version_id.is_(None) | (Record.workflow_version_id != version.id))
         .group_by(Record.workflow_version_id, Record.state)
-        .order_by(Record.workflow_version_id, Record.state)).tuples().all()
+        .order_by(Record.workflow_version_id, Record.state)).all()
     moves = []
     for version_id, state, count in groups:
         target = target_state(workflow, mapping, state)
