@@ -228,7 +228,7 @@ class FormViewBuilder:
         def cells(index: int | str, row: dict[str, Any], results: dict[str, Any]) -> list[FieldView]:
             return [self.field_view(column, f"{field.key}.{index}.{key}", row.get(key),
                                     results.get(key) if column.type.computed else None, by_path,
-                                    writable and self.is_writable(column))
+                                    writable and not column.type.computed and not column.get("read_only"))
                     for key, column in columns.items()]
 
         view.rows = [cells(index, row, computed[index] if index < len(computed) else {})
