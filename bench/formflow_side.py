@@ -265,3 +265,20 @@ def traced_plans(engine: Engine, call: Any) -> list[dict[str, Any]]:
         {"sql": " ".join(statement.split()), "plan": query_plan(engine, statement, tuple(parameters))}
         for statement, parameters in statements
     ]
+
+
+def attach(database_url: str) -> Setup:
+    """The Setup of a database an earlier run loaded (``--reuse``): tables added since are created,
+    and a new API token is made (only token hashes are stored)."""
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        workspace = session.scalars(select(Workspace).where(Workspace.slug == "bench")).one()
+        user = session.scalars(select(User).where(User.email == "bench@example.com")).one()
+        actor = load_actor(session, user, workspace)
+        assert actor is not None
+        app = apps.get_app(session, actor, "crm")
+        form = session.scalars(select(Form).where(Form.app_id == app.id, Form.key == "leads")).one()
+        _token, plaintext = tokens.create_token(session, user, workspace, "bench")
+    return Setup(engine, sessions, workspace, user, actor, app, form, plaintext)

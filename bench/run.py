@@ -139,6 +139,16 @@ def load_everything(plan: Plan, leads: list[dict[str, Any]], folder: Path) -> tu
     return engine, setup, results
 
 
+def reuse(plan: Plan, folder: Path) -> tuple[Any, Any, dict[str, Any]]:
+    """The databases and bulk figures of the last run (``--reuse``), when it loaded as many leads."""
+    saved = json.loads((folder / "bulk.json").read_text())
+    if saved["records"] != plan.records:
+        raise SystemExit(f"--reuse: the last run loaded {saved['records']:,} leads, not {plan.records:,}")
+    engine = baseline_engine(f"sqlite:///{folder / 'baseline.db'}")
+    setup = formflow_side.attach(f"sqlite:///{folder / 'formflow.db'}")
+    return engine, setup, {**saved["bulk"], "reused": True}
+
+
 def _load_figures(result: LoadResult) -> dict[str, Any]:
     return {"rows": result.rows, "seconds": round(result.seconds, 3), "rows_per_s": round(result.rate, 1)}
 
@@ -322,6 +332,18 @@ def api_benchmarks(plan: Plan, folder: Path, setup: formflow_side.Setup, terms: 
     overrides = {"DATABASE_URL": f"sqlite:///{folder / 'formflow.db'}", "SECRET_KEY": "bench-secret-key"}
     formflow_spec = f"formflow.app:create_app({overrides!r}, {str(folder / 'instance')!r})"
     results: dict[str, Any] = {}
+    # The servers import the code as it is now; bring the schema up to it (new tables only).
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from formflow.db import make_engine; from formflow.models import Base; "
+            "Base.metadata.create_all(make_engine(sys.argv[1]))",
+            overrides["DATABASE_URL"],
+        ],
+        cwd=REPO,
+        check=True,
+    )
     apps = (
         ServedApp(baseline_spec, folder / "baseline-gunicorn.log", "/health"),
         ServedApp(formflow_spec, folder / "formflow-gunicorn.log", "/"),
@@ -440,13 +462,18 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="measured seconds per create-throughput run (default 20; 3 with --quick)",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure on the databases the last run loaded (same --records); its bulk figures are reported",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="results folder (default bench/results)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", message=".*does \\*not\\* support Decimal objects natively.*")
     plan = make_plan(args.records, args.quick, args.concurrency, args.seconds)
     started = time.perf_counter()
     results: dict[str, Any] = {"environment": environment(plan)}
-    folder = fresh_dir(args.out / "run")
+    folder = args.out / "run" if args.reuse else fresh_dir(args.out / "run")
 
     phases: dict[str, float] = {}
     mark = time.perf_counter()
@@ -461,7 +488,11 @@ def main(argv: list[str] | None = None) -> int:
     leads = generate_leads(plan.records)
     terms = search_terms(leads, plan.search_terms)
     phase("generate")
-    baseline, setup, results["bulk"] = load_everything(plan, leads, folder)
+    if args.reuse:
+        baseline, setup, results["bulk"] = reuse(plan, folder)
+    else:
+        baseline, setup, results["bulk"] = load_everything(plan, leads, folder)
+        (folder / "bulk.json").write_text(json.dumps({"records": plan.records, "bulk": results["bulk"]}))
     del leads
     phase("load")
     print("in-process list and search latency...", flush=True)
