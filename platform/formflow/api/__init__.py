@@ -7,7 +7,7 @@ them, mounts the blueprint and lends the problem renderer to the app-wide error 
 from flask import Flask
 
 #: modules whose operations make up /api/v1, in the order the document lists their tags
-ROUTE_MODULES = ("workspace", "apps", "forms", "records", "workflows", "docs")
+ROUTE_MODULES = ("workspace", "apps", "forms", "records", "workflows", "audit", "docs")
 
 
 def register(app: Flask) -> None:

@@ -17,6 +17,7 @@ from formflow.accounts.service import workspace_by_slug
 from formflow.errors import FormflowError, NotFound
 from formflow.http import db
 from formflow.i18n import gettext, set_locale
+from formflow.permissions import audit
 from formflow.permissions.actor import Actor, load_actor
 
 #: header naming the workspace of a session-authenticated read
@@ -60,6 +61,7 @@ def _credentials() -> tuple[User, Workspace]:
             raise Unauthorized(gettext("Use 'Authorization: Bearer <token>'."), reason="invalid_request")
         found = tokens.authenticate(db(), credentials.strip())
         if found is None:
+            audit.token_refused(db(), credentials.strip())
             raise Unauthorized(gettext("The token is unknown, revoked, or its user is deactivated."))
         return found
     session_user = _session_user()

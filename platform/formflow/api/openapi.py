@@ -30,6 +30,7 @@ and messages follow `?lang=` or `Accept-Language` (`zh-CN`, `en`). Record lists 
 _STANDARD_PROBLEMS: tuple[tuple[int, str], ...] = (
     (400, "Malformed request: bad JSON, parameter or filter."),
     (401, "No valid bearer token."),
+    (403, "The token's user may not do this: their role, record scope or field access refuses it."),
     (404, "Not found, or not in the token's workspace."),
     (500, "Server error; the problem names the logged incident."),
 )

@@ -109,3 +109,19 @@ def render(entry: AuditEntry) -> dict[str, Any]:
     return {"id": entry.id, "kind": entry.kind, "user": entry.user_id, "form": entry.form_id,
             "record": entry.record_id, "fields": list(entry.fields or []), "detail": dict(entry.detail or {}),
             "created_at": entry.created_at.isoformat().replace("+00:00", "Z")}
+
+
+def token_refused(session: Session, plaintext: str) -> None:
+    """Log a bearer token that did not authenticate: ``revoked_token`` when it is one of ours (revoked,
+    or its user left or was deactivated), else ``invalid_token`` (forged or mistyped; no workspace)."""
+    from formflow.accounts.models import ApiToken
+    from formflow.accounts.tokens import PREFIX_LENGTH, hash_token
+
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(plaintext))) \
+        if plaintext and len(plaintext) <= 200 else None
+    if token is None:
+        shown = "".join(character for character in plaintext[:PREFIX_LENGTH] if character.isprintable())
+        record(session, Subject(None, None), "invalid_token", detail={"prefix": shown})
+        return
+    record(session, Subject(token.workspace_id, token.user_id), "revoked_token",
+           detail={"token": token.id, "prefix": token.prefix, "revoked": token.revoked_at is not None})

@@ -231,7 +231,7 @@ def unwritable_errors(version: CompiledForm, mask: FieldMask, data: Any) -> list
         return [FieldError("data", "not_an_object", gettext("The record must be an object"))]
     errors = []
     for key in data:
-        if not mask.can_read(key) or key not in version.fields:
+        if not mask.can_show(key) or key not in version.fields:
             errors.append(FieldError(key, "unknown_field",
                                      gettext("'%(key)s' is not a field of this form", key=key)))
         elif not mask.can_write(key):
