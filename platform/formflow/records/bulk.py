@@ -101,11 +101,11 @@ def _validate_rows(session: Session, actor: Actor, form: Form, version: Compiled
     context.lookup = deferred
     clean: dict[int, dict[str, Any]] = {}
     problems: dict[int, list[FieldError]] = {}
+    writable = frozenset(key for key in version.fields if mask.can_write(key))
     for index, row in enumerate(rows):
         deferred.row = index
-        refused = unwritable_errors(version, mask, row)
-        if refused:
-            problems[index] = refused
+        if not isinstance(row, dict) or not row.keys() <= writable:
+            problems[index] = unwritable_errors(version, mask, row)
             continue
         try:
             clean[index] = validate(version, row, context)
