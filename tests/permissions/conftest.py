@@ -122,11 +122,14 @@ def make_lead(session: Session, admin: Actor, leads: Form) -> Callable[..., Reco
 
 
 @pytest.fixture
-def rules(session: Session, admin: Actor) -> Callable[..., None]:
-    """Set a role's grants (``{action: scope}``) and field levels on a form through the service."""
+def rules(session: Session, admin: Actor, crm: App) -> Callable[..., None]:
+    """Set a role's grants (``{action: scope}``) and field levels on a form through the service
+    (creating the role when the app has none of that name)."""
 
     def set_rules(form: Form, role: str, grants: dict[str, Any] | None = None,
                   fields: dict[str, str] | None = None, state: str = "") -> None:
+        if role not in permissions.roles_of(session, crm):
+            permissions.create_role(session, admin, crm, role, {"en": role.title()})
         if grants is not None:
             permissions.set_permissions(session, admin, form, role, grants)
         if fields:

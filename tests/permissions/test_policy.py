@@ -102,7 +102,8 @@ def test_update_scope_is_narrower_than_read_scope(session, leads, make_person, m
         update_record(session, rep, leads, theirs.id, {"amount": 1}, 1)
 
 
-def test_records_of_another_workspace_are_never_in_scope(session, leads, make_lead, make_workspace, make_user):
+def test_records_of_another_workspace_are_never_in_scope(session, leads, make_lead, make_workspace,
+                                                        make_user):
     from formflow.permissions.actor import load_actor
 
     lead = make_lead(name="ours")
@@ -128,7 +129,8 @@ def test_field_levels_make_the_mask(leads, make_person, rules, level, readable, 
 
     mask = policy.field_mask(rep, leads, ["name", "cost"])
 
-    assert (mask.can_read("cost"), mask.can_write("cost"), "cost" in mask.masked) == (readable, writable, masked)
+    assert (mask.can_read("cost"), mask.can_write("cost"), "cost" in mask.masked) == (readable, writable,
+                                                                                      masked)
     assert mask.can_write("name")
 
 
@@ -170,7 +172,8 @@ def test_a_state_overrides_the_default_access(session, leads, make_person, make_
     session.execute(policy.Record.__table__.update().where(policy.Record.id == won.id).values(state="won"))
     session.commit()
 
-    items = {item["data"]["name"]: item["data"] for item in query_records(session, rep, leads, RecordQuery()).items}
+    page = query_records(session, rep, leads, RecordQuery())
+    items = {item["data"]["name"]: item["data"] for item in page.items}
 
     assert items["open"]["amount"] == 5 and "amount" not in items["won"]
     with pytest.raises(Exception) as refused:

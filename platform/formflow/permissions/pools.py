@@ -65,8 +65,8 @@ def claim_record(session: Session, actor: Actor, form: Form, record_id: int) -> 
             if pool is None or pool.form_id != form.id:
                 raise NotFound(gettext("Record not found."))
             if pool.id not in {item.id for item in policy.pools_of(actor, form)}:
-                raise Forbidden(gettext("You are not a member of the pool %(pool)s.", pool=label(pool.label)),
-                                code="not_pool_member")
+                raise _forbidden(gettext("You are not a member of the pool %(pool)s.",
+                                         pool=label(pool.label)), "not_pool_member")
             # read again after the lock: a claim that held it first may have taken the record
             entry = session.scalar(select(PoolEntry).where(PoolEntry.record_id == record_id)
                                    .execution_options(populate_existing=True))
@@ -96,7 +96,7 @@ def release_record(session: Session, actor: Actor, form: Form, record_id: int, p
         with transaction(session):
             record = load_record(session, actor, form, record_id, action="update")
             if record.owner_id != actor.user_id:
-                raise Forbidden(gettext("Only the record's owner may release it."), code="not_owner")
+                raise _forbidden(gettext("Only the record's owner may release it."), "not_owner")
             pool = get_pool(session, actor, form, pool_key)
             return _into_pool(session, actor, form, record, pool, text, "release")
     except StaleDataError as error:
@@ -187,12 +187,22 @@ def _reason(reason: Any) -> str:
 
 
 def _not_in_pool(session: Session, actor: Actor, form: Form, record_id: int) -> Exception:
+    """409 ``already_claimed`` for a record the actor saw in one of their pools (or sees now), else 404."""
     visible = session.scalar(select(Record.id).where(policy.scope_filter(actor, form),
                                                      Record.id == record_id))
-    if visible is None:
+    member_of = [pool.id for pool in policy.pools_of(actor, form)]
+    claimed = session.scalar(select(PoolClaim.id).where(PoolClaim.record_id == record_id,
+                                                        PoolClaim.pool_id.in_(member_of)).limit(1))
+    if visible is None and claimed is None:
         policy.note_missing_record(session, actor, record_id)
         return NotFound(gettext("Record not found."))
     return _already_claimed()
+
+
+def _forbidden(message: str, code: str) -> Forbidden:
+    error = Forbidden(message)
+    error.code = code
+    return error
 
 
 def _already_claimed() -> Conflict:
