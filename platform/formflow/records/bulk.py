@@ -74,7 +74,7 @@ def create(session: Session, actor: Actor, form: Form, version: CompiledForm, ro
     """See ``records.service.bulk_create``."""
     if not isinstance(rows, list):
         raise ValidationFailed([FieldError("rows", "not_a_list", gettext("Send a list of records."))])
-    mask = mask_of(actor, form, version)
+    mask = mask_of(actor, form, version).for_state(None)  # new records: as create_record
     good, errors = _validate_rows(session, actor, form, version, mask, rows)
     if errors and not partial:
         raise ValidationFailed(
