@@ -139,7 +139,8 @@ class DatetimeWidget(Widget):
             local = from_utc_text(stored).astimezone(zone(context.timezone))
         except ValueError:
             return stored
-        return local.strftime("%Y-%m-%dT%H:%M")
+        # seconds only when there are some, so an edit posts back exactly what is stored
+        return local.strftime("%Y-%m-%dT%H:%M:%S" if local.second else "%Y-%m-%dT%H:%M")
 
 
 @widgets.register

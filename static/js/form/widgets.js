@@ -455,7 +455,7 @@
     var idPattern = new RegExp("^ff-" + slug(name) + "-(\\d+|--row--)-");
     Array.prototype.forEach.call(rows, function (row, index) {
       row.querySelectorAll("*").forEach(function (node) {
-        ["name", "data-field", "data-error-for"].forEach(function (attribute) {
+        ["name", "data-field", "data-error-for", "data-computed"].forEach(function (attribute) {
           var value = node.getAttribute(attribute);
           if (value && namePattern.test(value)) {
             node.setAttribute(attribute, value.replace(namePattern, name + "." + index + "."));
