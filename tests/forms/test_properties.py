@@ -139,3 +139,27 @@ def test_every_invalid_value_is_reported_at_once(generated_form: CompiledForm, d
     keys = data.draw(st.sets(st.sampled_from(sorted(INVALID)), min_size=1), label="bad fields")
     record = {key: data.draw(INVALID[key], label=key) for key in keys}
     assert error_fields(generated_form, record) == keys
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (st.lists(children, max_size=3)
+                      | st.dictionaries(st.text(max_size=5), children, max_size=3)),
+    max_leaves=8)
+
+
+@PROPERTY_SETTINGS
+@given(data=st.data())
+def test_fast_schema_check_never_accepts_what_the_python_validator_refuses(example_form: CompiledForm,
+                                                                         data: st.DataObject) -> None:
+    # validate() skips the Python validator when jsonschema-rs says "valid": that is only sound if
+    # jsonschema-rs is at least as strict on every value a record can hold
+    record: dict[str, Any] = {}
+    for item in INPUT_TYPES:
+        key = f"f_{item.name}"
+        coerced = [item.coerce(example_form.fields[key], value, FieldContext(locale="en"))
+                   for value in item.examples.valid]
+        record[key] = data.draw(st.sampled_from([value for value in coerced if value is not None])
+                                | JSON_VALUES, label=key)
+    if example_form.fast_validator.is_valid(record):
+        assert example_form.validator.is_valid(record)

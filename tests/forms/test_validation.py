@@ -6,6 +6,7 @@ import dataclasses
 import time
 from typing import Any
 
+import jsonschema_rs
 import pytest
 from jsonschema import Draft202012Validator
 from tests.forms.conftest import definition, field
@@ -202,11 +203,14 @@ def schema_checked(compiled: CompiledForm, extra: dict[str, dict[str, Any]]) -> 
     schema = dict(compiled.validator.schema)
     schema["properties"] = {key: {**value, **extra.get(key, {})}
                             for key, value in schema["properties"].items()}
-    return dataclasses.replace(compiled, validator=with_checker(schema, 0.05))
+    return with_schema(compiled, schema, 0.05)
 
 
-def with_checker(schema: dict[str, Any], timeout: float) -> Any:
-    return record_validator_class(timeout)(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+def with_schema(compiled: CompiledForm, schema: dict[str, Any], timeout: float) -> CompiledForm:
+    """``compiled`` checking ``schema`` instead of its own, with both of its validators."""
+    validator = record_validator_class(timeout)(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    fast_validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+    return dataclasses.replace(compiled, validator=validator, fast_validator=fast_validator)
 
 
 @pytest.mark.parametrize(("extra", "data", "message"), [
@@ -239,7 +243,7 @@ def test_schema_errors_inside_subtable_rows_use_the_column_path_and_label(leads:
     sku = {**row["properties"]["sku"], "pattern": "^[A-Z]"}
     row = {**row, "properties": {**row["properties"], "sku": sku}}
     schema["properties"] = {**schema["properties"], "items": {**items, "items": row}}
-    compiled = dataclasses.replace(leads, validator=with_checker(schema, 0.05))
+    compiled = with_schema(leads, schema, 0.05)
     assert messages_of(compiled, {"name": "Ada", "items": [{"sku": "A1"}, {"sku": "b2"}]}) == {
         "items.1.sku": "SKU is not valid"}
 
@@ -248,7 +252,7 @@ def test_catastrophic_pattern_in_a_schema_times_out_quickly() -> None:
     compiled = compile_form(definition(field("notes", "textarea")))
     schema = {**compiled.validator.schema,
               "properties": {"notes": {"type": "string", "pattern": "^(a|aa)+$"}}}
-    compiled = dataclasses.replace(compiled, validator=with_checker(schema, 0.02))
+    compiled = with_schema(compiled, schema, 0.02)
     started = time.monotonic()
     with pytest.raises(ValidationFailed) as raised:
         validate(compiled, {"notes": "a" * 60 + "!"}, FieldContext(locale="en"))

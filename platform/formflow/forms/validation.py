@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from formflow.errors import FieldError, ValidationFailed
@@ -50,8 +51,11 @@ class CompiledForm:
     definition: dict[str, Any]
     #: the version's fields by key, in definition order
     fields: dict[str, Field]
-    #: checks non-null values; built once, with a format checker
+    #: checks non-null values; built once, with a format checker; the authority on every error
     validator: Any
+    #: the same schema compiled by jsonschema-rs: answers "all valid?" in well under a microsecond,
+    #: so the Python validator (about 90 us a record) only runs to explain a record that is not
+    fast_validator: Any
     #: the computed fields that derive from other fields, dependencies first
     formula_order: tuple[Field, ...]
     #: the field relations show as the record's title, if any
@@ -76,8 +80,10 @@ def compile_form(definition: dict[str, Any], version_id: int | None = None,
               "additionalProperties": False}
     validator_class = record_validator_class(regex_timeout)
     validator = validator_class(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    fast_validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
     order = tuple(fields[key] for key in formula_order(fields))
     return CompiledForm(version_id=version_id, definition=definition, fields=fields, validator=validator,
+                        fast_validator=fast_validator,
                         formula_order=order, title_field=_title_field(definition, fields),
                         conditions=conditions, regex_timeout=regex_timeout)
 
@@ -205,6 +211,8 @@ class _Validation:
         return bool(python.evaluate(condition, values, evaluation_context(self.context)))
 
     def check_schema(self, values: dict[str, Any]) -> None:
+        if self.compiled.fast_validator.is_valid(values):
+            return
         for error in self.compiled.validator.iter_errors(values):
             key, message = self.schema_message(error, [str(part) for part in error.absolute_path])
             self.errors.append(FieldError(key, _code(error), message))
