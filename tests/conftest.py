@@ -17,11 +17,19 @@ from sqlalchemy.orm import Session
 from formflow.accounts.models import Membership, User, Workspace
 from formflow.app import create_app
 from formflow.db import make_engine, make_sessionmaker
+from formflow.i18n import use_locale
 from formflow.models import Base
 from formflow.permissions.actor import Actor, load_actor
 
 PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def english_by_default() -> Iterator[None]:
+    """Service messages in English unless a test asks for another locale; no locale leaks between tests."""
+    with use_locale("en"):
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -165,6 +165,8 @@ BAD_INPUT = [
         ("transitions.2.actions.0.value", "unknown_variable"),
     ),
     ("from neither a list nor *", _set("transitions.0.from", "new"), ("transitions.0.from", "invalid")),
+    # found by schemathesis: an object as the initial state crashed the reachability check
+    ("initial state is an object", _set("initial", {}), ("initial", "invalid")),
 ]
 
 

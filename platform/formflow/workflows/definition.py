@@ -296,8 +296,8 @@ class _Checker:
 
     def check_reachable(self, edges: list[tuple[list[str], str]]) -> None:
         initial = self.definition.get("initial")
-        if initial not in self.states:
-            return
+        if not isinstance(initial, str) or initial not in self.states:
+            return  # the schema check reports a missing or malformed initial state
         reached = {initial}
         frontier = [initial]
         outgoing: dict[str, list[str]] = {}
