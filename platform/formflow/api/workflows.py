@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from sqlalchemy import select
 
 from formflow.api.definition import api
 from formflow.api.operations import Parameter, Response
@@ -170,7 +169,8 @@ def save_workflow_draft(form_id: int, body: dict[str, Any]) -> dict[str, Any]:
 def publish_workflow(form_id: int) -> tuple[dict[str, Any], int]:
     """Publish the draft as the next immutable version."""
     form = _form(form_id)
-    before = db().scalar(select(Workflow.current_version_id).where(Workflow.form_id == form.id))
+    workflow = service.get_workflow(db(), g.actor, form)
+    before = workflow.current_version_id if workflow is not None else None
     version = service.publish(db(), g.actor, form)
     return render_workflow_version(version), 200 if version.id == before else 201
 
