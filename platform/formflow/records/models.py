@@ -18,6 +18,8 @@ class Record(Base):
     __table_args__ = (
         Index("ix_records_form_live", "form_id", "deleted_at", "id"),
         Index("ix_records_form_updated", "form_id", "updated_at"),
+        # the policy's owner scopes (own, team, subordinates) page and count from this index alone
+        Index("ix_records_form_owner", "form_id", "owner_id", "deleted_at", "id"),
         Index("ux_records_idempotency", "workspace_id", "form_id", "idempotency_key", unique=True,
               sqlite_where=text("idempotency_key IS NOT NULL"),
               postgresql_where=text("idempotency_key IS NOT NULL")),
