@@ -32,7 +32,8 @@ PO_FILE = TRANSLATIONS_DIR / LOCALE / "LC_MESSAGES" / "messages.po"
 MO_FILE = PO_FILE.with_suffix(".mo")
 #: msgids no source mentions are kept, marked with this comment, so someone can prune them
 UNUSED_NOTE = "not found in the sources: built at run time, or no longer used"
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None}
+#: gettext, _, N_... plus lazy_gettext and FieldContext.translate (field types translate through it)
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "translate": None}
 
 
 class _MergingCatalog(Catalog):
