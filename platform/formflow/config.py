@@ -40,7 +40,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_CONDITION_DEPTH", 12, "Deepest nesting of a condition tree."),
     Setting("REGEX_TIMEOUT", 0.05, "Seconds a field's pattern may run on one value before it is refused."),
     Setting("SQLITE_MODULE", "auto",
-            "SQLite driver: 'auto' (pysqlite3 when installed: SQLite 3.51 with JSONB), 'pysqlite3' or 'sqlite3'."),
+            "SQLite driver: 'auto' (pysqlite3 when installed: SQLite 3.51 with JSONB), 'pysqlite3' "
+            "or 'sqlite3'."),
 )
 
 SUPPORTED_LOCALES = ("zh_CN", "en")
