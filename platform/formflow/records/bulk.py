@@ -197,10 +197,11 @@ def _write(session: Session, actor: Actor, form: Form, version: CompiledForm,
     stamp = Record.__table__.c.created_at.type.bind_processor(connection.dialect)
     stored_now = stamp(now) if stamp else now
     fields = list(version.fields.values())
+    dialect_name = connection.dialect.name
     for row in values:
         texts = search.field_texts(fields, row["data"])
-        row.update(search_text=search.search_text(texts), search_fields=_dumps(texts), created_at=stored_now,
-                   updated_at=stored_now)
+        row.update(search_text=search.search_text(texts, dialect_name), search_fields=_dumps(texts),
+                   created_at=stored_now, updated_at=stored_now)
         row["diff"] = _dumps({key: [None, value] for key, value in row["data"].items() if value is not None})
         row["data"] = _dumps(row["data"])
     # Multi-row INSERTs (SQLAlchemy's "insertmanyvalues", 1000 rows per statement). Both engines give

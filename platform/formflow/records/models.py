@@ -124,14 +124,16 @@ class AutoNumberCounter(Base):
 #: Full-text machinery outside the models' metadata (migrate.is_generated skips these names).
 #: SQLite: an external-content FTS5 table over ``records.search_text`` (rowid = record id), trigram
 #: tokenizer (substrings of 3+ characters, any script), kept in step by triggers in the writing
-#: transaction, so bulk inserts and cascading deletes cannot leave it stale.
+#: transaction, so bulk inserts and cascading deletes cannot leave it stale. ``columnsize=0``: no
+#: per-row token counts (only bm25 ranking reads them; search orders by record, not rank), one write
+#: less per insert. ``detail`` stays full: a term longer than 3 characters is a phrase of trigrams.
 #: PostgreSQL: a GIN index on ``to_tsvector('simple', search_text)``. See records/search.py.
 _FTS_DELETE = ("INSERT INTO records_fts(records_fts, rowid, search_text) "
                "VALUES ('delete', old.id, old.search_text);")
 SEARCH_DDL: dict[str, tuple[str, ...]] = {
     "sqlite": (
         "CREATE VIRTUAL TABLE IF NOT EXISTS records_fts USING fts5("
-        "search_text, content='records', content_rowid='id', tokenize='trigram')",
+        "search_text, content='records', content_rowid='id', tokenize='trigram', columnsize=0)",
         "CREATE TRIGGER IF NOT EXISTS records_fts_insert AFTER INSERT ON records BEGIN "
         "INSERT INTO records_fts(rowid, search_text) VALUES (new.id, new.search_text); END",
         f"CREATE TRIGGER IF NOT EXISTS records_fts_delete AFTER DELETE ON records BEGIN {_FTS_DELETE} END",

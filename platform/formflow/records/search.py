@@ -4,7 +4,8 @@ What is stored (``records.search_text``, written by the record service on every 
 
 - the normalized text (NFKC, case-folded, whitespace collapsed) of each searchable field, one line
   per field;
-- a line of CJK bigrams ("顾客管理" → "顾客 客管 管理"): PostgreSQL's ``simple`` parser keeps a
+- PostgreSQL only (SQLite's trigram index needs neither): a line of CJK bigrams
+  ("顾客管理" → "顾客 客管 管理"): PostgreSQL's ``simple`` parser keeps a
   run of Chinese characters as one word, so the bigrams are what lets a Chinese word inside a
   longer run be found;
 - a line splitting words that hold punctuation ("ada@example.com" → "ada example com"), so
@@ -93,16 +94,35 @@ def field_texts(fields: Iterable[Field], data: Mapping[str, Any]) -> dict[str, s
     return texts
 
 
-def search_text(texts: Mapping[str, str]) -> str:
-    """The indexed ``search_text`` for per-field texts (see the module docstring for the layout)."""
-    lines = list(texts.values())
-    joined = " ".join(lines)
+def _postgresql_lines(joined: str) -> list[str]:
+    """The CJK bigram line and the word-parts line ``to_tsvector`` needs (see the module docstring)."""
+    lines = []
     bigrams = cjk_bigrams(joined)
     if bigrams:
         lines.append(" ".join(bigrams))
     variants = _split_variants(joined)
     if variants:
         lines.append(" ".join(variants))
+    return lines
+
+
+def _no_lines(_joined: str) -> list[str]:
+    """SQLite's trigram index finds any substring of the field lines; extra lines would only cost space."""
+    return []
+
+
+#: the lines after the field texts, by dialect
+_EXTRA_LINES = {"sqlite": _no_lines, "postgresql": _postgresql_lines}
+
+
+def search_text(texts: Mapping[str, str], dialect_name: str) -> str:
+    """The indexed ``search_text`` for per-field texts (see the module docstring for the layout).
+
+    Only PostgreSQL gets the bigram and word-parts lines: on SQLite every term (which never holds
+    whitespace) found in them is a substring of a field line already, so they would change no result.
+    """
+    lines = list(texts.values())
+    lines.extend(_EXTRA_LINES[dialect_name](" ".join(lines)))
     return "\n".join(lines)
 
 

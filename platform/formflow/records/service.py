@@ -63,7 +63,7 @@ def create_record(session: Session, actor: Actor, form: Form, data: dict[str, An
             diff = {key: [None, value] for key, value in record.data.items() if value is not None}
             event = RecordEvent("create", form, record, diff)
             hooks.run(hooks.before_write, session, actor, event)
-            _index(record, version)
+            _index(session, record, version)
             session.add(record)
             session.flush()
             _add_revision(session, actor, record, "create", event.diff, now)
@@ -109,7 +109,7 @@ def update_record(session: Session, actor: Actor, form: Form, record_id: int, ch
             _touch(record, actor, now)
             event = RecordEvent("update", form, record, diff, before=before)
             hooks.run(hooks.before_write, session, actor, event)
-            _index(record, version)
+            _index(session, record, version)
             session.flush()
             _add_revision(session, actor, record, "update", event.diff, now)
             hooks.run(hooks.after_write, session, actor, event)
@@ -274,10 +274,10 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]
             if before.get(key) != after.get(key)}
 
 
-def _index(record: Record, version: CompiledForm) -> None:
+def _index(session: Session, record: Record, version: CompiledForm) -> None:
     texts = search.field_texts(version.fields.values(), record.data)
     record.search_fields = texts
-    record.search_text = search.search_text(texts)
+    record.search_text = search.search_text(texts, session.get_bind().dialect.name)
 
 
 def _touch(record: Record, actor: Actor, now: datetime) -> None:

@@ -122,7 +122,7 @@ def transition_record(session: Session, actor: Actor, form: Form, record_id: int
             event = RecordEvent("transition", form, record, diff, before=before,
                                 extra={"transition": transition.key, "comment": text})
             hooks.run(hooks.before_write, session, actor, event)
-            _index(record, version)
+            _index(session, record, version)
             session.flush()
             _add_revision(session, actor, record, "transition", event.diff, now)
             if text:
