@@ -55,7 +55,8 @@ def log_in(page: Any, email: str, password: str = "secret-pass") -> None:
     page.goto("/login")
     page.get_by_label("邮箱地址").fill(email)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录", exact=True).click()
+    with page.expect_navigation():  # the next page (or the login page again) has loaded
+        page.get_by_role("button", name="登录", exact=True).click()
 
 
 def open_menu(page: Any) -> None:
