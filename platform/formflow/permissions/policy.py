@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import ColumnElement, Engine, and_, exists, false, or_, select, true
+from sqlalchemy import ColumnElement, Engine, Integer, and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import Session, object_session
 
 from formflow.errors import FieldError, Forbidden, ValidationFailed
@@ -328,8 +328,14 @@ def scope_filter(actor: Actor, form: Form, action: str = "read") -> ColumnElemen
     # No test on Record.workspace_id: a record always has its form's workspace (the record service
     # writes it so), and _scope_condition refuses a form of another workspace; so the owner scopes
     # page and count from the (form_id, owner_id, deleted_at, id) index alone.
-    live = and_(Record.form_id == form.id, Record.deleted_at.is_(None))
+    live = and_(Record.form_id == form_literal(form), Record.deleted_at.is_(None))
     return and_(live, _scope_condition(actor, form, action))
+
+
+def form_literal(form: Form) -> ColumnElement[int]:
+    """The form's id as an inline SQL integer: a form's expression indexes are partial on
+    ``form_id = <id>`` and SQLite only uses them when the query's WHERE has that very literal."""
+    return bindparam("form_id", int(form.id), type_=Integer, unique=True, literal_execute=True)
 
 
 def trash_filter(actor: Actor, form: Form) -> ColumnElement[bool]:
