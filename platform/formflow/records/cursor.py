@@ -191,3 +191,26 @@ def after(keys: list[SortKey], values: list[Any], nulls_largest: bool) -> Column
             tie = expression == bound
         condition = or_(strict, and_(tie, condition))
     return condition
+
+
+@dataclass(frozen=True)
+class Seek:
+    """The rows after a cursor as index ranges: ``bound`` holds every non-empty one of them (a range on
+    the first sort key, so an index on it starts at the cursor instead of the first row), and ``tail``,
+    when not None, the empty ones, which all come after the others and need a query of their own."""
+
+    bound: ColumnElement[bool]
+    tail: ColumnElement[bool] | None
+
+
+def seek(keys: list[SortKey], values: list[Any], nulls_largest: bool) -> Seek | None:
+    """The index ranges of the rows ``after`` the cursor, or None when its first value is empty (then
+    the rows after are a range of ``first IS NULL`` already)."""
+    first, value = keys[0], values[0]
+    if value is None:
+        return None
+    bound = literal(value, first.expression.type)
+    within = first.expression <= bound if first.descending else first.expression >= bound
+    nulls_after = first.descending != nulls_largest
+    return Seek(within, first.expression.is_(None) if nulls_after else None)
+

@@ -139,15 +139,17 @@ def query_records(session: Session, actor: Actor, form: Form, query: RecordQuery
         statement = statement.with_hint(Record, hint.format(name=walked), dialect_name)
     if query.cursor is not None and query.offset is not None:
         raise BadRequest(gettext("Give a cursor or an offset, not both."), code="bad_pagination")
+    ranges = None
     if query.cursor is not None:
-        statement = statement.where(cursor.after(keys, cursor.decode(query.cursor, keys),
-                                                 NULLS_LARGEST[dialect_name]))
+        values = cursor.decode(query.cursor, keys)
+        statement = statement.where(cursor.after(keys, values, NULLS_LARGEST[dialect_name]))
+        ranges = cursor.seek(keys, values, NULLS_LARGEST[dialect_name])
     elif query.offset:
         if not isinstance(query.offset, int) or query.offset < 0:
             raise BadRequest(gettext("The offset must be a whole number of 0 or more."),
                              code="bad_pagination")
         statement = statement.offset(query.offset)
-    rows = session.execute(statement).all()
+    rows = _page_rows(session, statement, ranges, limit)
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = cursor.encode(keys, list(rows[-1][1:])) if more and rows else None
@@ -158,6 +160,18 @@ def query_records(session: Session, actor: Actor, form: Form, query: RecordQuery
     items = [serialize_record(session, actor, form, record, version=version, mask=mask, fields=selected,
                               titles=titles.get(record.id, {})) for record in records]
     return Page(items=items, next_cursor=next_cursor, total=total, total_is_estimate=estimate)
+
+
+def _page_rows(session: Session, statement: Select[Any], ranges: cursor.Seek | None, limit: int
+               ) -> list[Any]:
+    """Up to ``limit + 1`` rows of the page; after a cursor, first from its range on the first sort key
+    (an index scan that starts at the cursor), then, when short, from the empty values after them."""
+    if ranges is None:
+        return list(session.execute(statement).all())
+    rows = list(session.execute(statement.where(ranges.bound)).all())
+    if len(rows) <= limit and ranges.tail is not None:
+        rows += session.execute(statement.where(ranges.tail).limit(limit + 1 - len(rows))).all()
+    return rows
 
 
 def _walked_index(session: Session, form: Form, readable: Mapping[str, Field], keys: list[SortKey],
