@@ -70,6 +70,10 @@ class LiveServer:
 def live_server(app: Any) -> Iterator[LiveServer]:
     """Serve the test's ``app`` (its own database) from a thread on 127.0.0.1 for one test."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Closing the server waits for requests still being served, so none outlives the test's database
+    # (the browser contexts, set up after this server, are closed before it).
+    server.daemon_threads = False
+    server.block_on_close = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
