@@ -3,7 +3,8 @@
 Each function is one transaction (``db.transaction``): authorize (policy) → refuse fields the actor
 may not write → coerce, validate and compute (``forms.validation``) → auto-number → ``before_write``
 hooks → record + revision → ``after_write`` hooks → commit. A failure anywhere rolls all of it back,
-the auto-number counter included, so numbers stay gap-free.
+the auto-number counter included, so numbers stay gap-free. A create checks its input before the
+transaction begins (a read, no write lock held), so concurrent writers wait only for each other's writes.
 """
 
 from __future__ import annotations
@@ -45,15 +46,17 @@ def create_record(session: Session, actor: Actor, form: Form, data: dict[str, An
     policy.require(actor, "create", form)
     _check_idempotency_key(idempotency_key)
     version = current_version(session, form)
+    if idempotency_key is not None:
+        existing = _by_idempotency_key(session, actor, form, idempotency_key)
+        if existing is not None:
+            return existing
+    # Checked before the write transaction, so SQLite's single write lock is held only for the
+    # writes; a concurrent create with the same key or unique value still meets the unique indexes.
+    mask = mask_of(actor, form, version).for_state(None)
+    _refuse_unwritable(version, mask, data)
+    values = _validated(version, mask, data, field_context(session, actor, form))
     try:
         with transaction(session):
-            if idempotency_key is not None:
-                existing = _by_idempotency_key(session, actor, form, idempotency_key)
-                if existing is not None:
-                    return existing
-            mask = mask_of(actor, form, version).for_state(None)
-            _refuse_unwritable(version, mask, data)
-            values = _validated(version, mask, data, field_context(session, actor, form))
             now = utcnow()
             record = Record(workspace_id=form.workspace_id, app_id=form.app_id, form_id=form.id,
                             form_version_id=version.version_id, data=values, owner_id=actor.user_id,
