@@ -194,7 +194,9 @@ class _Validation:
 
     def visible_keys(self, clean: dict[str, Any]) -> set[str]:
         """The fields whose ``visible_if`` holds on this record (or that have none)."""
-        return {key for key in self.compiled.fields if self.holds(key, "visible_if", clean, default=True)}
+        conditions = self.compiled.conditions  # most fields have none: skip the evaluator for them
+        return {key for key in self.compiled.fields if (key, "visible_if") not in conditions
+                or self.holds(key, "visible_if", clean, default=True)}
 
     def holds(self, key: str, attribute: str, clean: dict[str, Any], default: bool) -> bool:
         """Whether the field's condition ``attribute`` holds on the record; ``default`` without one.
