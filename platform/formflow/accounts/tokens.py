@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from formflow.accounts.models import ApiToken, Membership, User, Workspace
@@ -51,18 +51,22 @@ def create_token(session: Session, user: User, workspace: Workspace, name: str) 
     return token, plaintext
 
 
+#: a live token's row with its user and workspace, by digest; built once (every API call runs it)
+_LIVE_TOKEN = (
+    select(ApiToken, User, Workspace)
+    .join(User, User.id == ApiToken.user_id)
+    .join(Workspace, Workspace.id == ApiToken.workspace_id)
+    .join(Membership, (Membership.user_id == User.id) & (Membership.workspace_id == Workspace.id))
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None),
+           User.is_active.is_(True))
+)
+
+
 def authenticate(session: Session, plaintext: str) -> tuple[User, Workspace] | None:
     """The user and workspace of a live token, or None (unknown, revoked, inactive user, left workspace)."""
     if not plaintext or not plaintext.startswith(TOKEN_MARK) or len(plaintext) > 200:
         return None
-    row = session.execute(
-        select(ApiToken, User, Workspace)
-        .join(User, User.id == ApiToken.user_id)
-        .join(Workspace, Workspace.id == ApiToken.workspace_id)
-        .join(Membership, (Membership.user_id == User.id) & (Membership.workspace_id == Workspace.id))
-        .where(ApiToken.token_hash == hash_token(plaintext), ApiToken.revoked_at.is_(None),
-               User.is_active.is_(True))
-    ).first()
+    row = session.execute(_LIVE_TOKEN, {"token_hash": hash_token(plaintext)}).first()
     if row is None:
         return None
     token, user, workspace = row
