@@ -26,6 +26,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+#: seconds a SQLite writer waits for its turn before failing
+BUSY_TIMEOUT_S = 30
+
 #: JSON on SQLite, JSONB on PostgreSQL (indexable, binary).
 JSONData = JSON().with_variant(JSONB(), "postgresql")
 
@@ -82,7 +85,7 @@ def make_engine(url: str, sqlite_module: str = "auto", echo: bool = False) -> En
         module = _sqlite_module(sqlite_module)
         if module is not None:
             kwargs["module"] = module
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": BUSY_TIMEOUT_S}
         if parsed.database in (None, "", ":memory:"):
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, **kwargs)
@@ -108,7 +111,7 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
     cursor.close()
 
 
@@ -134,7 +137,9 @@ class WriteGate:
         self.file: Any = None
 
     def __enter__(self) -> WriteGate:
-        self.thread_lock.acquire()
+        # as long as SQLite's busy timeout: a writer waiting for itself fails instead of hanging
+        if not self.thread_lock.acquire(timeout=BUSY_TIMEOUT_S):
+            raise TimeoutError(f"no write turn on {self.path} within {BUSY_TIMEOUT_S} s")
         try:
             self.file = open(self.path, "a+b")  # noqa: SIM115 - closed in __exit__
             fcntl.flock(self.file.fileno(), fcntl.LOCK_EX)
