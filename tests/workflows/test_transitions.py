@@ -299,3 +299,17 @@ def test_owner_role_lets_the_records_owner_take_the_transition(
     with pytest.raises(FormflowError):
         take(session, other_member, leads, record, "finish")
     assert take(session, member, leads, record, "finish").state == "done"
+
+
+def test_transition_needs_the_transition_permission_not_update(
+    session: Session, admin: Actor, member: Actor, leads: Form, lead_workflow: WorkflowVersion, make_lead
+) -> None:
+    from formflow.permissions import service as permissions
+
+    record = make_lead(phone="13812345678")
+    permissions.set_permissions(session, admin, leads, "member", {"create": "all", "read": "all",
+                                                                  "update": "all"})
+    with pytest.raises(FormflowError) as refused:
+        take(session, member, leads, record, "contact")
+    assert refused.value.status == 403
+    assert session.get(Record, record.id).state == "new"

@@ -57,13 +57,13 @@ def transition_record(session: Session, actor: Actor, form: Form, record_id: int
     (fields the transition lets the actor edit) and a ``comment``; see the module docstring."""
     from formflow.workflows import runtime
 
-    policy.require(actor, "update", form)
+    policy.require(actor, "transition", form)
     changes = dict(changes or {})
     text = _comment_text(comment)
     version = current_version(session, form)
     try:
         with transaction(session):
-            record = load_record(session, actor, form, record_id)
+            record = load_record(session, actor, form, record_id, action="transition")
             if record.version != expected_version:
                 raise _stale(session, actor, form, record)
             workflow = runtime.workflow_of(session, record)
@@ -82,7 +82,7 @@ def transition_record(session: Session, actor: Actor, form: Form, record_id: int
             if not transition.allows_role(roles):
                 raise _refused([transition.role_refusal()])
             target = workflow.states[transition.target]
-            mask = mask_of(actor, form, version)
+            mask = mask_of(actor, form, version).for_state(record.state)
             _refuse_unwritable(version, mask, changes)
             editable = {*transition.editable_fields, *transition.required_fields, *target.required_fields}
             uneditable = [FieldError(key, "not_editable", gettext(
