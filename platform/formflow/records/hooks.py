@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 #: what happened: "create", "update", "delete", "restore", "transition" (a workflow step: the state
 #: changes, records/transitions.py), "migrate" (an admin moves the record to another workflow version)
-KINDS = ("create", "update", "delete", "restore", "transition", "migrate")
+KINDS = ("create", "update", "delete", "restore", "transition", "migrate", "assign")
 
 
 @dataclass
