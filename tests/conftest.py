@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from db_helpers import PG_URL, fresh_database
 from formflow.accounts.models import Membership, User, Workspace
 from formflow.app import create_app
 from formflow.db import make_engine, make_sessionmaker
@@ -21,7 +21,6 @@ from formflow.i18n import use_locale
 from formflow.models import Base
 from formflow.permissions.actor import Actor, load_actor
 
-PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")
 _counter = itertools.count()
 
 
@@ -60,19 +59,8 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 @pytest.fixture
 def database_url(database_template: str, tmp_path: Path) -> Iterator[str]:
     """A fresh database for one test, copied from the template."""
-    if PG_URL:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"formflow_t{os.getpid()}_{next(_counter)}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"'))
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        return
-    path = tmp_path / "formflow.db"
-    shutil.copyfile(database_template, path)
-    yield f"sqlite:///{path}"
+    with fresh_database(tmp_path, database_template) as url:
+        yield url
 
 
 @pytest.fixture
@@ -150,14 +138,5 @@ def member(session: Session, make_user, workspace: Workspace) -> Actor:
 @pytest.fixture
 def empty_database_url(tmp_path: Path) -> Iterator[str]:
     """A database with no tables at all (for migrations)."""
-    if PG_URL:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"formflow_e{os.getpid()}_{next(_counter)}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        return
-    yield f"sqlite:///{tmp_path / 'empty.db'}"
+    with fresh_database(tmp_path) as url:
+        yield url

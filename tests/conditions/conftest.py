@@ -4,40 +4,21 @@ PostgreSQL). Tests here only add rows they roll back, or read."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
-from itertools import count
-from pathlib import Path
 
 import pytest
 from condition_helpers import RecordStore, vector_fields
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from db_helpers import fresh_database
 from formflow.db import make_engine, make_sessionmaker
-
-PG_URL = os.environ.get("FORMFLOW_TEST_DATABASE_URL")
-_databases = count()
 
 
 @pytest.fixture(scope="module")
 def module_database_url(database_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A fresh database for one test module, copied from the session's template."""
-    if PG_URL:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"formflow_c{os.getpid()}_{next(_databases)}"
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"'))
-        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        return
-    path = Path(tmp_path_factory.mktemp("conditions")) / "formflow.db"
-    shutil.copyfile(database_template, path)
-    yield f"sqlite:///{path}"
+    with fresh_database(tmp_path_factory.mktemp("conditions"), database_template) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
