@@ -6,7 +6,8 @@ import copy
 from typing import Any
 
 import pytest
-from workflow_helpers import LEAD_FIELDS, LEAD_WORKFLOW, ApiClient
+from api_helpers import ApiClient
+from workflow_helpers import LEAD_FIELDS, LEAD_WORKFLOW
 
 PROBLEM = "application/problem+json"
 
@@ -71,7 +72,8 @@ def test_lead_can_be_disqualified_from_any_open_state(rep_api: ApiClient, form_i
 
 def test_available_transitions_say_why_a_guard_refuses(rep_api: ApiClient, form_id: int) -> None:
     lead = create_lead(rep_api, form_id)
-    listed = rep_api.get(f"/forms/{form_id}/records/{lead['id']}/transitions", language="zh-CN").get_json()
+    listed = rep_api.get(f"/forms/{form_id}/records/{lead['id']}/transitions",
+                         headers={"Accept-Language": "zh-CN"}).get_json()
     assert (listed["state"], listed["state_label"], listed["version"]) == ("new", "新线索", 1)
     options = {item["key"]: item for item in listed["items"]}
     assert set(options) == {"contact", "disqualify"}

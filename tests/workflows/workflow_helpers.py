@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask.testing import FlaskClient
-from werkzeug.test import TestResponse
-
 LEAD_FIELDS: list[dict[str, Any]] = [
     {"key": "name", "type": "text", "label": {"en": "Name", "zh-CN": "名称"}, "required": True},
     {"key": "phone", "type": "phone", "label": {"en": "Phone", "zh-CN": "手机号"}},
@@ -81,26 +78,3 @@ LEAD_WORKFLOW: dict[str, Any] = {
     ],
 }
 
-
-class ApiClient:
-    """The Flask test client with a bearer token and English messages."""
-
-    def __init__(self, client: FlaskClient, token: str) -> None:
-        self.client = client
-        self.token = token
-
-    def request(self, method: str, path: str, language: str = "en", **kwargs: Any) -> TestResponse:
-        headers = {"Authorization": f"Bearer {self.token}", "Accept-Language": language}
-        return self.client.open(f"/api/v1{path}", method=method, headers=headers, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> TestResponse:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> TestResponse:
-        return self.request("POST", path, **kwargs)
-
-    def put(self, path: str, **kwargs: Any) -> TestResponse:
-        return self.request("PUT", path, **kwargs)
-
-    def patch(self, path: str, **kwargs: Any) -> TestResponse:
-        return self.request("PATCH", path, **kwargs)
