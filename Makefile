@@ -46,7 +46,7 @@ wheel-check: install
 	bash tests/wheel_check.sh
 
 lint: install
-	$(BIN)/ruff check platform tests bench
+	$(BIN)/ruff check --no-cache platform tests bench
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) dist build

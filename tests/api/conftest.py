@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from api_helpers import LEADS_DEFINITION, ApiClient
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from api_helpers import LEADS_DEFINITION, ApiClient
 from formflow.accounts import tokens
 from formflow.accounts.models import User, Workspace
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from api_helpers import ApiClient, assert_problem
 
+from api_helpers import ApiClient, assert_problem
 from formflow.accounts import tokens
 
 

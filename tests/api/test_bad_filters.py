@@ -9,8 +9,9 @@ import json
 from urllib.parse import quote
 
 import pytest
-from api_helpers import assert_problem
 from sqlalchemy import event
+
+from api_helpers import assert_problem
 
 INJECTION = "x'; DROP TABLE records; --"
 

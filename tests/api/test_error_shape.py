@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from api_helpers import PROBLEM_TYPE
 from flask import Blueprint
 
+from api_helpers import PROBLEM_TYPE
 from formflow.api import problems
 from formflow.errors import Conflict, FieldError, FormflowError, ValidationFailed
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from api_helpers import LEADS_DEFINITION, assert_problem
 
 

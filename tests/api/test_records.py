@@ -7,6 +7,7 @@ import json
 from urllib.parse import quote
 
 import pytest
+
 from api_helpers import assert_problem
 
 

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from api_helpers import ApiClient
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from workflow_helpers import LEAD_FIELDS, LEAD_WORKFLOW
 
+from api_helpers import ApiClient
 from formflow.accounts import tokens
 from formflow.accounts.models import User, Workspace
 from formflow.apps.models import App

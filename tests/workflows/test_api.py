@@ -6,8 +6,9 @@ import copy
 from typing import Any
 
 import pytest
-from api_helpers import ApiClient
 from workflow_helpers import LEAD_FIELDS, LEAD_WORKFLOW
+
+from api_helpers import ApiClient
 
 PROBLEM = "application/problem+json"
 
