@@ -4,16 +4,14 @@ the app, a session, and factories for workspaces, users and actors."""
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from db_helpers import PG_URL, fresh_database
+from db_helpers import fresh_database
 from formflow.accounts.models import Membership, User, Workspace
 from formflow.app import create_app
 from formflow.db import make_engine, make_sessionmaker
@@ -34,26 +32,12 @@ def english_by_default() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """An empty Formflow schema to copy for each test: a SQLite file, or a PostgreSQL template database."""
-    if PG_URL:
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        name = f"formflow_tmpl_{os.getpid()}"
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    with fresh_database(tmp_path_factory.mktemp("template")) as url:
         engine = make_engine(url)
         Base.metadata.create_all(engine)
         engine.dispose()
-        yield name
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-        return
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    yield str(path)
+        # what fresh_database copies from: the SQLite file's path, or the PostgreSQL database's name
+        yield make_url(url).database
 
 
 @pytest.fixture
